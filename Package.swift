@@ -1,0 +1,72 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "booking-engine",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "booking-engine", targets: ["booking-engine"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // The C library and its small safe wrapper.
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: swiftSettings),
+
+        // Pure domain: commands, events, state, deciders. Foundation only.
+        .target(name: "BookingDomain", swiftSettings: swiftSettings),
+
+        // Domain-free event sourcing: envelope, hash chain, EventLog protocol, group-commit command processor.
+        .target(
+            name: "EventSourcing",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "EventStoreLMDB", dependencies: ["EventSourcing", "LMDB"], swiftSettings: swiftSettings),
+
+        // Read models fed by the log.
+        .target(name: "BookingProjections", dependencies: ["BookingDomain", "EventSourcing"], swiftSettings: swiftSettings),
+
+        // The engine: event codec for the domain, command service, auditing, opening the store.
+        .target(
+            name: "BookingEngine",
+            dependencies: [
+                "BookingDomain", "EventSourcing", "EventStoreLMDB", "BookingProjections",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "booking-engine",
+            dependencies: [
+                "BookingEngine", "BookingDomain", "EventSourcing", "EventStoreLMDB", "LMDB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: swiftSettings),
+        .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain"], swiftSettings: swiftSettings),
+        .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing"], swiftSettings: swiftSettings),
+        .testTarget(name: "EventStoreLMDBTests", dependencies: ["EventStoreLMDB"], swiftSettings: swiftSettings),
+        .testTarget(name: "BookingProjectionsTests", dependencies: ["BookingProjections"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BookingEngineTests",
+            dependencies: ["BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

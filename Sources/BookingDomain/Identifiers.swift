@@ -1,0 +1,130 @@
+/// A registered account. Integer ids are allocated by the single writer, as the predecessor's clients expect.
+public struct UserID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The integer the API shows.
+    public var rawValue: Int64
+    /// Wraps an integer id.
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+    /// Wraps an integer id.
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { "user-\(rawValue)" }
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(Int64.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// A session or retreat published by a facilitator.
+public struct SessionID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The integer the API shows.
+    public var rawValue: Int64
+    /// Wraps an integer id.
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+    /// Wraps an integer id.
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { "session-\(rawValue)" }
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(Int64.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// One seat booked by one user on one session.
+public struct BookingID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The integer the API shows.
+    public var rawValue: Int64
+    /// Wraps an integer id.
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+    /// Wraps an integer id.
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { "booking-\(rawValue)" }
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(Int64.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// A point in time in whole milliseconds since 1970-01-01T00:00:00Z.
+///
+/// The domain never reads a clock: every timestamp arrives inside a command. Milliseconds as an integer
+/// keep stored events exact (a `Date` would round-trip through floating point).
+public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// Milliseconds since the Unix epoch, UTC.
+    public var rawValue: Int64
+    /// Wraps milliseconds since the Unix epoch.
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+    /// Wraps milliseconds since the Unix epoch.
+    public init(millisecondsSince1970: Int64) { self.rawValue = millisecondsSince1970 }
+    /// Milliseconds since the Unix epoch.
+    public var millisecondsSince1970: Int64 { rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { "\(rawValue)ms" }
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(Int64.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// What an account may do. Anything else is refused at the edge; the enum makes it unrepresentable here.
+public enum Role: String, Sendable, Codable, CaseIterable {
+    /// Books seats and manages its own bookings.
+    case user
+    /// Everything a user can do, plus publishing and managing its own sessions.
+    case facilitator
+}
+
+/// The kind of offering a facilitator publishes.
+public enum SessionType: String, Sendable, Codable, CaseIterable {
+    /// A single session.
+    case session
+    /// A multi-day retreat.
+    case retreat
+}
+
+/// Whether a session can still be booked.
+public enum SessionStatus: String, Sendable, Codable {
+    /// Published and open for booking until it starts.
+    case active
+    /// Cancelled by its facilitator; its bookings were cancelled with it.
+    case cancelled
+}
+
+/// Whether a booking holds a seat.
+public enum BookingStatus: String, Sendable, Codable {
+    /// Holds a seat.
+    case confirmed
+    /// Released its seat.
+    case cancelled
+}
+
+/// A Google account, keyed on the ID token's issuer and subject, never on a client-supplied id.
+public struct GoogleIdentity: Hashable, Sendable, Codable {
+    /// The token's `iss`, normalised to `https://accounts.google.com`.
+    public var issuer: String
+    /// The token's `sub`: Google's stable account id.
+    public var subject: String
+    /// Creates an identity from a verified token's `iss` and `sub`.
+    public init(issuer: String, subject: String) {
+        self.issuer = issuer
+        self.subject = subject
+    }
+}
+
+/// The public profile a facilitator shows.
+public struct FacilitatorProfile: Hashable, Sendable, Codable {
+    /// Free text about the facilitator.
+    public var bio: String?
+    /// What the facilitator specialises in.
+    public var specialization: String?
+    /// Creates a profile.
+    public init(bio: String? = nil, specialization: String? = nil) {
+        self.bio = bio
+        self.specialization = specialization
+    }
+}

@@ -1,0 +1,197 @@
+import BookingDomain
+import EventSourcing
+import Foundation
+
+/// One line of `audit export`: the full envelope with the payload as readable JSON.
+///
+/// The export is exact: importing it into an empty store rebuilds the same bytes, so the same hashes
+/// (``EventImporter``). It contains password hashes and e-mail addresses: treat it as sensitive.
+public struct ExportedEvent: Codable, Hashable, Sendable {
+    public var position: Int64
+    public var eventID: UUID
+    public var stream: String
+    public var version: Int64
+    public var type: String
+    public var schemaVersion: Int
+    /// ISO 8601, UTC, millisecond precision.
+    public var recordedAt: String
+    public var actor: String
+    public var correlationID: UUID?
+    public var causationID: UUID?
+    public var idempotencyKey: String?
+    public var payload: BookingEvent
+    public var prevHash: String
+    public var hash: String
+
+    enum CodingKeys: String, CodingKey {
+        case position
+        case eventID = "event_id"
+        case stream, version, type
+        case schemaVersion = "schema_version"
+        case recordedAt = "recorded_at"
+        case actor
+        case correlationID = "correlation_id"
+        case causationID = "causation_id"
+        case idempotencyKey = "idempotency_key"
+        case payload
+        case prevHash = "prev_hash"
+        case hash
+    }
+
+    /// Renders a stored event.
+    public init(_ record: RecordedEvent, event: BookingEvent) {
+        position = record.position
+        eventID = record.eventID
+        stream = record.stream
+        version = record.version
+        type = record.type
+        schemaVersion = record.schemaVersion
+        recordedAt = ExportedEvent.iso8601(milliseconds: record.recordedAt)
+        actor = record.metadata.actor
+        correlationID = record.metadata.correlationID
+        causationID = record.metadata.causationID
+        idempotencyKey = record.metadata.idempotencyKey
+        payload = event
+        prevHash = record.previousHash.hexString
+        hash = record.hash.hexString
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        position = try container.decode(Int64.self, forKey: .position)
+        eventID = try container.decode(UUID.self, forKey: .eventID)
+        stream = try container.decode(String.self, forKey: .stream)
+        version = try container.decode(Int64.self, forKey: .version)
+        type = try container.decode(String.self, forKey: .type)
+        schemaVersion = try container.decode(Int.self, forKey: .schemaVersion)
+        recordedAt = try container.decode(String.self, forKey: .recordedAt)
+        actor = try container.decode(String.self, forKey: .actor)
+        correlationID = try container.decodeIfPresent(UUID.self, forKey: .correlationID)
+        causationID = try container.decodeIfPresent(UUID.self, forKey: .causationID)
+        idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
+        guard let kind = BookingEvent.Kind(rawValue: type) else {
+            throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown event type \(type)")
+        }
+        guard schemaVersion == kind.currentSchemaVersion else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .schemaVersion, in: container, debugDescription: "unknown schema version \(schemaVersion) of \(type)")
+        }
+        payload = try BookingEventJSON.decode(kind, from: container.superDecoder(forKey: .payload))
+        prevHash = try container.decode(String.self, forKey: .prevHash)
+        hash = try container.decode(String.self, forKey: .hash)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(position, forKey: .position)
+        try container.encode(eventID, forKey: .eventID)
+        try container.encode(stream, forKey: .stream)
+        try container.encode(version, forKey: .version)
+        try container.encode(type, forKey: .type)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
+        try container.encode(recordedAt, forKey: .recordedAt)
+        try container.encode(actor, forKey: .actor)
+        try container.encode(correlationID, forKey: .correlationID)
+        try container.encode(causationID, forKey: .causationID)
+        try container.encode(idempotencyKey, forKey: .idempotencyKey)
+        try BookingEventJSON.encode(payload, to: container.superEncoder(forKey: .payload))
+        try container.encode(prevHash, forKey: .prevHash)
+        try container.encode(hash, forKey: .hash)
+    }
+
+    /// The envelope's timestamp in milliseconds, parsed back from ``recordedAt``.
+    public var recordedAtMilliseconds: Int64? { ExportedEvent.milliseconds(iso8601: recordedAt) }
+
+    static func iso8601(milliseconds: Int64) -> String {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+            .formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    static func milliseconds(iso8601 text: String) -> Int64? {
+        guard let date = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)) else {
+            return nil
+        }
+        return Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    /// The encoder for export files: one compact line per event, snake_case keys, sorted so lines are stable.
+    public static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }
+
+    /// The decoder for export files. Foundation's `.convertFromSnakeCase` would turn `user_id` into
+    /// `userId`, not the domain's `userID`, so the conversion is spelled out here.
+    public static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .custom { path in
+            let key = path.last!.stringValue
+            let parts = key.split(separator: "_")
+            guard parts.count > 1 else { return path.last! }
+            let camel = parts.dropFirst().reduce(String(parts[0])) { result, part in
+                result + (part == "id" ? "ID" : part.prefix(1).uppercased() + part.dropFirst())
+            }
+            return AnyCodingKey(camel)
+        }
+        return decoder
+    }
+}
+
+/// JSON for booking event payloads: the event structs' fields in snake_case.
+enum BookingEventJSON {
+    static func encode(_ event: BookingEvent, to encoder: any Encoder) throws {
+        switch event {
+        case .userRegistered(let e): try e.encode(to: encoder)
+        case .loginSucceeded(let e): try e.encode(to: encoder)
+        case .loginFailed(let e): try e.encode(to: encoder)
+        case .tokensRevoked(let e): try e.encode(to: encoder)
+        case .googleAccountLinked(let e): try e.encode(to: encoder)
+        case .sessionCreated(let e): try e.encode(to: encoder)
+        case .sessionUpdated(let e): try e.encode(to: encoder)
+        case .sessionCancelled(let e): try e.encode(to: encoder)
+        case .bookingConfirmed(let e): try e.encode(to: encoder)
+        case .bookingCancelled(let e): try e.encode(to: encoder)
+        case .notificationsAcknowledged(let e): try e.encode(to: encoder)
+        }
+    }
+
+    static func decode(_ kind: BookingEvent.Kind, from decoder: any Decoder) throws -> BookingEvent {
+        switch kind {
+        case .userRegistered: .userRegistered(try UserRegistered(from: decoder))
+        case .loginSucceeded: .loginSucceeded(try LoginSucceeded(from: decoder))
+        case .loginFailed: .loginFailed(try LoginFailed(from: decoder))
+        case .tokensRevoked: .tokensRevoked(try TokensRevoked(from: decoder))
+        case .googleAccountLinked: .googleAccountLinked(try GoogleAccountLinked(from: decoder))
+        case .sessionCreated: .sessionCreated(try SessionCreated(from: decoder))
+        case .sessionUpdated: .sessionUpdated(try SessionUpdated(from: decoder))
+        case .sessionCancelled: .sessionCancelled(try SessionCancelled(from: decoder))
+        case .bookingConfirmed: .bookingConfirmed(try BookingConfirmed(from: decoder))
+        case .bookingCancelled: .bookingCancelled(try BookingCancelled(from: decoder))
+        case .notificationsAcknowledged: .notificationsAcknowledged(try NotificationsAcknowledged(from: decoder))
+        }
+    }
+}
+
+extension Collection<UInt8> {
+    /// Lower-case hexadecimal.
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var result = [UInt8]()
+        result.reserveCapacity(count * 2)
+        for byte in self {
+            result.append(digits[Int(byte >> 4)])
+            result.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+}
+
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

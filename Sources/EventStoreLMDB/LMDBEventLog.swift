@@ -1,0 +1,374 @@
+import Crypto
+import Dispatch
+import EventSourcing
+import Foundation
+import LMDB
+import Synchronization
+
+/// The embedded ``EventLog``: an LMDB environment holding the hash-chained events and their indexes.
+///
+/// Databases:
+/// - `events`: position (big-endian UInt64) → stored record (``EventRecordFormat``), appended in order;
+/// - `streams`: stream name → its last version (big-endian UInt64);
+/// - `stream-index`: stream name, NUL, version (big-endian) → position;
+/// - `idempotency`: SHA-256 of the key → first position and event count of the request that used it.
+///
+/// All writes run on one serial queue (LMDB allows one writer; its transactions are bound to the
+/// thread that began them, so no `await` ever happens inside one). Reads use their own MVCC read
+/// transactions and never wait for the writer. Commits are fully synced unless the options say otherwise.
+public final class LMDBEventLog: EventLog {
+    /// How to open the store.
+    public struct Options: Sendable {
+        /// Initial map size in bytes; the map grows by doubling when full, up to `maxMapSize`.
+        public var mapSize: Int
+        /// The ceiling for map growth.
+        public var maxMapSize: Int
+        public var readOnly: Bool
+        /// `.synced` (LMDB's default: every commit is durable before it returns). `.noSync` exists only
+        /// for measuring LMDB's raw speed; `serve` never uses it.
+        public var durability: LMDBEnvironment.Durability
+        /// The setting that controls the map size, named in the map-full error.
+        public var mapSizeSettingName: String
+
+        public init(
+            mapSize: Int = 1 << 30, maxMapSize: Int = 1 << 40, readOnly: Bool = false, durability: LMDBEnvironment.Durability = .synced,
+            mapSizeSettingName: String = "--max-map-size-mb / BOOKING_MAX_MAP_SIZE_MB"
+        ) {
+            self.mapSize = mapSize
+            self.maxMapSize = maxMapSize
+            self.readOnly = readOnly
+            self.durability = durability
+            self.mapSizeSettingName = mapSizeSettingName
+        }
+    }
+
+    private struct Head: Sendable {
+        var position: Int64
+        var hash: [UInt8]
+    }
+
+    private struct Waiter {
+        var position: Int64
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    /// The LMDB environment, for statistics and raw benchmarks.
+    public let environment: LMDBEnvironment
+    private let events: LMDBDatabase
+    private let streams: LMDBDatabase
+    private let streamIndex: LMDBDatabase
+    private let idempotency: LMDBDatabase
+    private let writerQueue = DispatchQueue(label: "booking.event-log.writer")
+    /// Only touched on `writerQueue`.
+    private nonisolated(unsafe) var writerHead: Head
+    private let committedPosition: Atomic<Int64>
+    private let waiters = Mutex<(nextID: Int, byID: [Int: Waiter])>((0, [:]))
+
+    /// Opens (creating when writable) the store in `directory`.
+    public init(directory: String, options: Options = Options()) throws {
+        environment = try LMDBEnvironment(
+            path: directory,
+            options: LMDBEnvironment.Options(
+                mapSize: options.mapSize, maxMapSize: options.maxMapSize, maxDatabases: 8, readOnly: options.readOnly,
+                durability: options.durability, mapSizeSettingName: options.mapSizeSettingName))
+        let create = !options.readOnly
+        events = try environment.openDatabase(named: "events", create: create)
+        streams = try environment.openDatabase(named: "streams", create: create)
+        streamIndex = try environment.openDatabase(named: "stream-index", create: create)
+        idempotency = try environment.openDatabase(named: "idempotency", create: create)
+        let events = self.events
+        let head = try environment.read { txn -> Head in
+            try txn.withCursor(events) { cursor -> Head in
+                guard let last = try cursor.last() else { return Head(position: 0, hash: EventRecordFormat.genesisHash) }
+                let view = try RecordView(parsing: last.value)
+                return Head(position: view.position, hash: Array(view.hash))
+            }
+        }
+        writerHead = head
+        committedPosition = Atomic(head.position)
+    }
+
+    /// Whether the store was opened read-only (the auditor's mode).
+    public var isReadOnly: Bool { environment.isReadOnly }
+
+    // MARK: Appending
+
+    public func append(_ requests: [AppendRequest]) async throws -> [AppendResult] {
+        guard !isReadOnly else { throw EventLogError.readOnly }
+        return try await withCheckedThrowingContinuation { continuation in
+            writerQueue.async {
+                continuation.resume(with: Result { try self.appendOnWriterQueue(requests) })
+            }
+        }
+    }
+
+    private func appendOnWriterQueue(_ requests: [AppendRequest]) throws -> [AppendResult] {
+        let start = writerHead
+        let (results, newHead) = try environment.write { txn -> ([AppendResult], Head) in
+            // The closure may run again if the map has to grow, so it only touches the transaction and locals.
+            var head = start
+            var results: [AppendResult] = []
+            results.reserveCapacity(requests.count)
+            for request in requests {
+                results.append(try append(request, head: &head, txn))
+            }
+            return (results, head)
+        }
+        writerHead = newHead
+        if newHead.position != start.position { publish(newHead.position) }
+        return results
+    }
+
+    private func append(_ request: AppendRequest, head: inout Head, _ txn: borrowing WriteTransaction) throws -> AppendResult {
+        let keyDigest = request.metadata.idempotencyKey.map { Array(SHA256.hash(data: Array($0.utf8))) }
+        if let keyDigest, let original = try txn.value(idempotency, forKey: keyDigest) {
+            return .duplicate(try readRange(IdempotencyEntry(original), txn))
+        }
+        var versions: [String: Int64] = [:]
+        func currentVersion(_ stream: String) throws -> Int64 {
+            if let version = versions[stream] { return version }
+            return try txn.value(streams, forKey: Array(stream.utf8)).flatMap { UInt64(bigEndianBytes: $0) }.map(Int64.init) ?? 0
+        }
+        for (stream, expected) in request.expectations.sorted(by: { $0.key < $1.key }) {
+            let actual = try currentVersion(stream)
+            guard expected.isSatisfied(by: actual) else { return .versionMismatch(stream: stream, expected: expected, actual: actual) }
+        }
+        var recorded: [RecordedEvent] = []
+        recorded.reserveCapacity(request.events.count)
+        for event in request.events {
+            let version = try currentVersion(event.stream) + 1
+            let position = head.position + 1
+            let body = EventRecordFormat.encodeBody(
+                position: position, eventID: event.eventID, recordedAt: request.recordedAt, version: version, event: event,
+                metadata: request.metadata)
+            let (record, hash) = EventRecordFormat.seal(body: body, previousHash: head.hash)
+            _ = try txn.put(events, key: BigEndianKey(UInt64(position)), value: record, flags: .append)
+            _ = try txn.put(streamIndex, key: Self.streamIndexKey(event.stream, version), value: BigEndianKey(UInt64(position)))
+            versions[event.stream] = version
+            recorded.append(
+                RecordedEvent(
+                    position: position, eventID: event.eventID, stream: event.stream, version: version, type: event.type,
+                    schemaVersion: event.schemaVersion, recordedAt: request.recordedAt, metadata: request.metadata,
+                    payload: event.payload, previousHash: head.hash, hash: hash))
+            head = Head(position: position, hash: hash)
+        }
+        for (stream, version) in versions {
+            _ = try txn.put(streams, key: Array(stream.utf8), value: BigEndianKey(UInt64(version)))
+        }
+        if let keyDigest, let first = recorded.first {
+            _ = try txn.put(idempotency, key: keyDigest, value: IdempotencyEntry(first: first.position, count: recorded.count).bytes)
+        }
+        return .appended(recorded)
+    }
+
+    private static func streamIndexKey(_ stream: String, _ version: Int64) -> [UInt8] {
+        var key = Array(stream.utf8)
+        key.append(0)
+        BigEndianKey(UInt64(version)).withUnsafeBytes { key.append(contentsOf: $0) }
+        return key
+    }
+
+    private func readRange(_ entry: IdempotencyEntry, _ txn: borrowing some ReadableTransaction & ~Copyable) throws -> [RecordedEvent] {
+        var result: [RecordedEvent] = []
+        try txn.forEach(events, from: BigEndianKey(UInt64(entry.first))) { _, value in
+            result.append(try RecordView(parsing: value).materialize())
+            return result.count < entry.count
+        }
+        return result
+    }
+
+    // MARK: Reading
+
+    public func headPosition() async throws -> Int64 { committedPosition.load(ordering: .acquiring) }
+
+    /// The last committed position, without suspending.
+    public var committedHead: Int64 { committedPosition.load(ordering: .acquiring) }
+
+    /// The position and hash of the last event on disk (reads the store, so it also sees other writers).
+    public func storedHead() throws -> (position: Int64, hash: [UInt8]) {
+        let events = self.events
+        return try environment.read { txn in
+            try txn.withCursor(events) { cursor in
+                guard let last = try cursor.last() else { return (0, EventRecordFormat.genesisHash) }
+                let view = try RecordView(parsing: last.value)
+                return (view.position, Array(view.hash))
+            }
+        }
+    }
+
+    public func read(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
+        try readSync(after: position, limit: limit)
+    }
+
+    /// ``read(after:limit:)`` without suspending.
+    public func readSync(after position: Int64, limit: Int) throws -> [RecordedEvent] {
+        guard limit > 0 else { return [] }
+        var result: [RecordedEvent] = []
+        let events = self.events
+        try environment.read { txn in
+            try txn.forEach(events, from: BigEndianKey(UInt64(max(0, position) + 1))) { _, value in
+                result.append(try RecordView(parsing: value).materialize())
+                return result.count < limit
+            }
+        }
+        return result
+    }
+
+    public func readStream(_ stream: String, fromVersion version: Int64, limit: Int) async throws -> [RecordedEvent] {
+        guard limit > 0 else { return [] }
+        let prefix = Array(stream.utf8) + [0]
+        var result: [RecordedEvent] = []
+        let (events, streamIndex) = (self.events, self.streamIndex)
+        try environment.read { txn in
+            var positions: [UInt64] = []
+            try txn.forEach(streamIndex, from: Self.streamIndexKey(stream, max(1, version))) { key, value in
+                guard key.count == prefix.count + 8, key.starts(with: prefix), let position = UInt64(bigEndianKey: value) else { return false }
+                positions.append(position)
+                return positions.count < limit
+            }
+            for position in positions {
+                if let record = try txn.withValue(events, forKey: BigEndianKey(position), { try $0.map { try RecordView(parsing: $0).materialize() } }) {
+                    result.append(record)
+                }
+            }
+        }
+        return result
+    }
+
+    public func events(forIdempotencyKey key: String) async throws -> [RecordedEvent]? {
+        let digest = Array(SHA256.hash(data: Array(key.utf8)))
+        let idempotency = self.idempotency
+        return try environment.read { txn -> [RecordedEvent]? in
+            guard let entry = try txn.value(idempotency, forKey: digest) else { return nil }
+            return try readRange(IdempotencyEntry(entry), txn)
+        }
+    }
+
+    /// Scans in chunks, each in its own short read transaction, so a long scan never pins an old
+    /// snapshot (which would stop LMDB reusing freed pages while the writer goes on).
+    public func scan(
+        after position: Int64, through: Int64?, _ body: (_ key: Int64, _ record: UnsafeRawBufferPointer) throws -> Bool
+    ) async throws {
+        try scanSync(after: position, through: through, body)
+    }
+
+    /// ``scan(after:through:_:)`` without suspending.
+    public func scanSync(
+        after position: Int64, through: Int64?, chunkSize: Int = 65_536,
+        _ body: (_ key: Int64, _ record: UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        var cursorPosition = max(0, position)
+        let limit = through ?? Int64.max
+        let events = self.events
+        var finished = false
+        while !finished, cursorPosition < limit {
+            var visited = 0
+            try environment.read { txn in
+                try txn.forEach(events, from: BigEndianKey(UInt64(cursorPosition + 1))) { key, value in
+                    guard let raw = UInt64(bigEndianKey: key), raw <= UInt64(Int64.max) else {
+                        throw EventLogError.corruptKey
+                    }
+                    let keyPosition = Int64(raw)
+                    guard keyPosition <= limit else { finished = true; return false }
+                    visited += 1
+                    cursorPosition = keyPosition
+                    guard try body(keyPosition, value) else { finished = true; return false }
+                    return visited < chunkSize
+                }
+            }
+            if visited < chunkSize { finished = true }
+        }
+    }
+
+    /// Number of records in the `events` database.
+    public func eventCount() throws -> Int {
+        try environment.statistics(events).entries
+    }
+
+    // MARK: Waiting for commits
+
+    public func waitForAppend(after position: Int64) async throws {
+        if committedPosition.load(ordering: .acquiring) > position { return }
+        let id = waiters.withLock { state in
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let resumeNow = waiters.withLock { state -> Bool in
+                    if committedPosition.load(ordering: .acquiring) > position { return true }
+                    if Task.isCancelled { return true }
+                    state.byID[id] = Waiter(position: position, continuation: continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = waiters.withLock { $0.byID.removeValue(forKey: id) }
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+        try Task.checkCancellation()
+    }
+
+    private func publish(_ position: Int64) {
+        committedPosition.store(position, ordering: .releasing)
+        let ready = waiters.withLock { state -> [Waiter] in
+            let ready = state.byID.filter { $0.value.position < position }
+            for id in ready.keys { state.byID[id] = nil }
+            return Array(ready.values)
+        }
+        for waiter in ready { waiter.continuation.resume() }
+    }
+
+    /// Picks up events appended by another process (the auditor polling a live server).
+    public func refreshHead() throws {
+        let position = try storedHead().position
+        if position > committedPosition.load(ordering: .acquiring) { publish(position) }
+    }
+}
+
+/// Where an idempotent request's events are: first position and count.
+private struct IdempotencyEntry {
+    var first: Int64
+    var count: Int
+
+    init(first: Int64, count: Int) {
+        self.first = first
+        self.count = count
+    }
+
+    init(_ bytes: [UInt8]) throws {
+        guard bytes.count == 12 else { throw EventLogError.corruptIndex("idempotency") }
+        first = Int64(bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        count = Int(bytes[8..<12].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+    }
+
+    var bytes: [UInt8] {
+        var writer = BinaryWriter(capacity: 12)
+        writer.write(UInt64(first))
+        writer.write(UInt32(count))
+        return writer.bytes
+    }
+}
+
+/// Errors of the LMDB event log beyond LMDB's own.
+public enum EventLogError: Error, Hashable, Sendable, CustomStringConvertible {
+    case readOnly
+    case corruptKey
+    case corruptIndex(String)
+
+    public var description: String {
+        switch self {
+        case .readOnly: "the event log was opened read-only"
+        case .corruptKey: "an events key is not an 8-byte position"
+        case .corruptIndex(let name): "the \(name) index holds a malformed entry"
+        }
+    }
+}
+
+extension UInt64 {
+    init?(bigEndianBytes bytes: [UInt8]) {
+        guard bytes.count == 8 else { return nil }
+        self = bytes.reduce(0) { $0 << 8 | UInt64($1) }
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import BookingDomain
+import BookingEngine
+import EventStoreLMDB
+import Foundation
+import LMDB
+
+/// `bench`: the core's benchmark. Durable appends through the real writer at 1, 16 and 64 concurrent
+/// submitters, then rebuild and verify rates over the resulting log, with raw LMDB figures measured in
+/// the same run so the engine's overhead is visible. Prints a Markdown table for BENCHMARKS.md.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Measure durable append, rebuild and verify rates (use a release build).")
+
+    @Option(name: .customLong("data-dir"), help: "Scratch directory (emptied first).")
+    var dataDirectory = "./.bench-data"
+
+    @Option(help: "Minimum size of the log, in events, for the rebuild and verify figures.")
+    var events = 1_000_000
+
+    @Option(help: "Events appended in the 1-submitter phase.")
+    var singleSubmitterEvents = 6_000
+
+    @Option(help: "Events appended in the 16-submitter phase.")
+    var sixteenSubmitterEvents = 100_000
+
+    func run() async throws {
+        let fileManager = FileManager.default
+        try? fileManager.removeItem(atPath: dataDirectory)
+        try fileManager.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        var rows: [(String, String, String)] = []
+
+        let raw = try rawLMDB(directory: dataDirectory + "/raw")
+        rows.append(("raw LMDB: synced commits, one 200-byte value each", "\(raw.commitsPerSecond) commits/s", "the fsync floor"))
+        rows.append(("raw LMDB: synced commits of 64 values each", "\(raw.batchedValuesPerSecond) values/s", "the group-commit ceiling"))
+
+        let service = try BookingService.open(dataDirectory: dataDirectory + "/engine")
+        let runner = Task { await service.run() }
+        let workload = try await BookingWorkload.prepare(service)
+        var total = Int(service.log.committedHead)
+        for (submitters, target) in [(1, singleSubmitterEvents), (16, sixteenSubmitterEvents), (64, max(events - total - singleSubmitterEvents - sixteenSubmitterEvents, 10_000))] {
+            let before = service.processor.currentMetrics
+            let started = ContinuousClock.now
+            let appended = try await drive(workload, submitters: submitters, events: target)
+            let elapsed = (ContinuousClock.now - started).seconds
+            let after = service.processor.currentMetrics
+            let batches = after.batches - before.batches
+            let averageBatch = Double(after.commands - before.commands) / Double(max(batches, 1))
+            total += appended
+            rows.append(
+                ("durable appends, \(submitters) submitter\(submitters == 1 ? "" : "s")", "\(Int(Double(appended) / elapsed)) events/s",
+                 "\(appended) events, \(batches) commits, \(String(format: "%.1f", averageBatch)) commands per commit"))
+        }
+        runner.cancel()
+        _ = await runner.value
+        let log = service.log
+        let head = log.committedHead
+
+        let scanStarted = ContinuousClock.now
+        var scanned = 0
+        try log.scanSync(after: 0, through: nil) { _, _ in
+            scanned += 1
+            return true
+        }
+        let scanRate = Int(Double(scanned) / (ContinuousClock.now - scanStarted).seconds)
+        rows.append(("raw LMDB: cursor scan of the events database", "\(scanRate) values/s", "\(scanned) values"))
+
+        let rebuildStarted = ContinuousClock.now
+        let (_, model) = try Replay.fold(log, through: nil)
+        let rebuildRate = Int(Double(model.position) / (ContinuousClock.now - rebuildStarted).seconds)
+        rows.append(("replay / rebuild (decode + write model + read model)", "\(rebuildRate) events/s", "\(model.position) events"))
+
+        let verifyStarted = ContinuousClock.now
+        let report = try Auditor.verify(log)
+        let verifyRate = Int(Double(report.eventsChecked) / (ContinuousClock.now - verifyStarted).seconds)
+        guard report.isIntact else { throw WorkloadError("verify failed: \(report)") }
+        rows.append(("audit verify (parse + SHA-256 chain + decode)", "\(verifyRate) events/s", "\(report.eventsChecked) events"))
+
+        print("log: \(head) events, \(try fileSize(dataDirectory + "/engine/data.mdb") >> 20) MiB on disk")
+        print("| measurement | rate | notes |")
+        print("|---|---|---|")
+        for (name, rate, notes) in rows { print("| \(name) | \(rate) | \(notes) |") }
+        try? fileManager.removeItem(atPath: dataDirectory)
+    }
+
+    private func drive(_ workload: BookingWorkload, submitters: Int, events: Int) async throws -> Int {
+        let stepsPerSubmitter = max(1, events / 2 / submitters)
+        return try await withThrowingTaskGroup(of: Int.self) { group in
+            for submitter in 0..<submitters {
+                group.addTask {
+                    var appended = 0
+                    for step in 0..<stepsPerSubmitter {
+                        appended += try await workload.step(step * submitters + submitter).count
+                    }
+                    return appended
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+    }
+
+    private func rawLMDB(directory: String) throws -> (commitsPerSecond: Int, batchedValuesPerSecond: Int) {
+        let environment = try LMDBEnvironment(path: directory, options: .init())
+        let database = try environment.openDatabase(named: "raw", create: true)
+        let value = [UInt8](repeating: 0xAB, count: 200)
+        var key: UInt64 = 0
+        let commits = 2_000
+        var started = ContinuousClock.now
+        for _ in 0..<commits {
+            key += 1
+            try environment.write { txn in _ = try txn.put(database, key: BigEndianKey(key), value: value, flags: .append) }
+        }
+        let commitsPerSecond = Int(Double(commits) / (ContinuousClock.now - started).seconds)
+        let batches = 2_000
+        started = ContinuousClock.now
+        for _ in 0..<batches {
+            try environment.write { txn in
+                for offset in 1...64 { _ = try txn.put(database, key: BigEndianKey(key + UInt64(offset)), value: value, flags: .append) }
+            }
+            key += 64
+        }
+        let valuesPerSecond = Int(Double(batches * 64) / (ContinuousClock.now - started).seconds)
+        return (commitsPerSecond, valuesPerSecond)
+    }
+
+    private func fileSize(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+}

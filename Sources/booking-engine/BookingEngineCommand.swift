@@ -1,0 +1,35 @@
+import ArgumentParser
+import BookingEngine
+import EventStoreLMDB
+
+/// `booking-engine`: one executable for the server, the auditor and the operator's tools.
+@main
+struct BookingEngineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "booking-engine",
+        abstract: "An event-sourced booking engine: sessions, seats and an append-only, hash-chained log.",
+        subcommands: [Serve.self, Audit.self, Rebuild.self, Bench.self, CrashWriter.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options every command that opens the store shares.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Directory of the embedded LMDB store.")
+    var dataDirectory = "./data"
+
+    @Option(
+        name: .customLong("max-map-size-mb"),
+        help: "Ceiling for the LMDB map (MiB); the map starts at 1 GiB and doubles when full. Env: BOOKING_MAX_MAP_SIZE_MB.")
+    var maxMapSizeMB: Int?
+
+    func logOptions(readOnly: Bool) -> LMDBEventLog.Options {
+        var options = LMDBEventLog.Options(readOnly: readOnly)
+        let environmentValue = ProcessEnvironment.value("BOOKING_MAX_MAP_SIZE_MB").flatMap(Int.init)
+        if let megabytes = maxMapSizeMB ?? environmentValue {
+            options.maxMapSize = megabytes << 20
+            options.mapSize = min(options.mapSize, options.maxMapSize)
+        }
+        return options
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import BookingEngine
+import EventStoreLMDB
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `serve`: opens the store, rebuilds the projections and runs the engine until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the engine with its embedded store (the HTTP API binds --host/--port).")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8080
+
+    func run() async throws {
+        var logger = Logger(label: "booking.serve")
+        logger.logLevel = .info
+        let started = ContinuousClock.now
+        let service = try BookingService.open(
+            dataDirectory: store.dataDirectory, options: store.logOptions(readOnly: false), logger: logger,
+            progress: ProgressReporter(label: "rebuilding projections").callback)
+        let position = service.projection.position
+        logger.info(
+            "store open",
+            metadata: [
+                "data_dir": "\(store.dataDirectory)", "log.position": "\(position)",
+                "rebuild_ms": "\((ContinuousClock.now - started).milliseconds)",
+            ])
+        let group = ServiceGroup(
+            services: [EngineService(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+        logger.info("stopped", metadata: ["log.position": "\(service.projection.position)"])
+    }
+}
+
+/// Runs the writer and the projection follower as a lifecycle service.
+struct EngineService: Service {
+    let service: BookingService
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { await service.run() }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
