@@ -50,10 +50,11 @@ let package = Package(
         .executableTarget(
             name: "booking-engine",
             dependencies: [
-                "BookingEngine", "BookingDomain", "EventSourcing", "EventStoreLMDB", "LMDB",
+                "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB", "LMDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

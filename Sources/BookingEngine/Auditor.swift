@@ -117,19 +117,19 @@ public struct ReplayedState: Codable, Equatable, Sendable {
     init(_ model: BookingReadModel) {
         func time(_ timestamp: Timestamp) -> String { ExportedEvent.iso8601(milliseconds: timestamp.rawValue) }
         position = model.position
-        users = model.users.values.sorted { $0.id < $1.id }.map { user in
+        users = model.allUsers.map { user in
             User(
                 id: user.id.rawValue, email: user.email, name: user.name, role: user.role.rawValue, hasPassword: user.passwordHash != nil,
                 googleLinked: user.googleIdentity != nil, createdAt: time(user.createdAt))
         }
-        sessions = model.sessions.values.sorted { $0.id < $1.id }.map { session in
+        sessions = model.allSessions.map { session in
             Session(
                 id: session.id.rawValue, facilitatorId: session.facilitatorID.rawValue, title: session.details.title,
                 sessionType: session.details.sessionType.rawValue, startTime: time(session.details.startTime),
                 endTime: time(session.details.endTime), capacity: session.details.capacity, priceMinor: session.details.priceMinor,
                 status: session.status.rawValue, confirmedBookings: session.confirmedCount, availableSpots: session.availableSpots)
         }
-        bookings = model.bookings.values.sorted { $0.id < $1.id }.map { booking in
+        bookings = model.allBookings.map { booking in
             Booking(
                 id: booking.id.rawValue, sessionId: booking.sessionID.rawValue, userId: booking.userID.rawValue,
                 status: booking.status.rawValue, bookedAt: time(booking.createdAt), cancelledAt: booking.cancelledAt.map(time),

@@ -52,10 +52,10 @@ public final class BookingService: Sendable {
     private func followLog() async {
         let start = projection.position
         do {
-            var batch: [(BookingEvent, Int64, Timestamp)] = []
+            var batch: [PositionedEvent] = []
             for try await record in log.subscribe(after: start) {
                 let event = try codec.decode(record)
-                batch.append((event, record.position, Timestamp(rawValue: record.recordedAt)))
+                batch.append(PositionedEvent(event, position: record.position, recordedAt: Timestamp(rawValue: record.recordedAt)))
                 // Apply what the subscription already buffered in one lock, but never hold back the newest event.
                 if record.position >= log.committedHead || batch.count >= 512 {
                     projection.apply(batch: batch)
@@ -86,7 +86,7 @@ public final class BookingService: Sendable {
             receivedAt: now.rawValue)
         switch outcome {
         case .accepted(let events, let isReplay):
-            if let last = events.last?.record.position { await projection.waitUntil(position: last) }
+            if let last = events.last?.record.position { try await projection.waitUntil(position: last) }
             return .accepted(events, isReplay: isReplay)
         case .rejected(let rejection):
             return .rejected(rejection)

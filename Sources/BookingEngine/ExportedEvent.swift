@@ -23,19 +23,11 @@ public struct ExportedEvent: Codable, Hashable, Sendable {
     public var prevHash: String
     public var hash: String
 
+    /// Spelled in camelCase: the export encoder writes them snake_case (`event_id`, `prev_hash`) and the
+    /// decoder maps them back.
     enum CodingKeys: String, CodingKey {
-        case position
-        case eventID = "event_id"
-        case stream, version, type
-        case schemaVersion = "schema_version"
-        case recordedAt = "recorded_at"
-        case actor
-        case correlationID = "correlation_id"
-        case causationID = "causation_id"
-        case idempotencyKey = "idempotency_key"
-        case payload
-        case prevHash = "prev_hash"
-        case hash
+        case position, eventID, stream, version, type, schemaVersion, recordedAt, actor
+        case correlationID, causationID, idempotencyKey, payload, prevHash, hash
     }
 
     /// Renders a stored event.

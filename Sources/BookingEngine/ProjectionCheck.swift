@@ -23,10 +23,10 @@ public enum ProjectionCheck {
         // The incremental path: what the live server does, batch by batch as events commit.
         let codec = BookingEventCodec()
         let incremental = BookingProjection(BookingReadModel())
-        var batch: [(BookingEvent, Int64, Timestamp)] = []
+        var batch: [PositionedEvent] = []
         try log.scanSync(after: 0, through: head) { _, bytes in
             let view = try RecordView(parsing: bytes)
-            batch.append((try codec.decode(view), view.position, Timestamp(rawValue: view.recordedAt)))
+            batch.append(PositionedEvent(try codec.decode(view), position: view.position, recordedAt: Timestamp(rawValue: view.recordedAt)))
             if batch.count == 97 {
                 incremental.apply(batch: batch)
                 batch.removeAll(keepingCapacity: true)
@@ -44,11 +44,11 @@ public enum ProjectionCheck {
     /// Differences between the write model and the read model.
     public static func compare(_ state: BookingState, _ model: BookingReadModel) -> [String] {
         var mismatches: [String] = []
-        if state.accounts.count != model.users.count {
-            mismatches.append("users: write model has \(state.accounts.count), read model \(model.users.count)")
+        if state.accounts.count != model.userCount {
+            mismatches.append("users: write model has \(state.accounts.count), read model \(model.userCount)")
         }
         for (id, account) in state.accounts {
-            guard let user = model.users[id] else {
+            guard let user = model.user(id) else {
                 mismatches.append("\(id): missing from the read model")
                 continue
             }
@@ -56,11 +56,11 @@ public enum ProjectionCheck {
                 mismatches.append("\(id): e-mail, role or Google identity differ")
             }
         }
-        if state.sessions.count != model.sessions.count {
-            mismatches.append("sessions: write model has \(state.sessions.count), read model \(model.sessions.count)")
+        if state.sessions.count != model.sessionCount {
+            mismatches.append("sessions: write model has \(state.sessions.count), read model \(model.sessionCount)")
         }
         for (id, session) in state.sessions {
-            guard let view = model.sessions[id] else {
+            guard let view = model.session(id) else {
                 mismatches.append("\(id): missing from the read model")
                 continue
             }
@@ -75,11 +75,11 @@ public enum ProjectionCheck {
                 mismatches.append("\(id): \(session.confirmedBookings.count) confirmed bookings exceed capacity \(session.details.capacity)")
             }
         }
-        if state.bookings.count != model.bookings.count {
-            mismatches.append("bookings: write model has \(state.bookings.count), read model \(model.bookings.count)")
+        if state.bookings.count != model.bookingCount {
+            mismatches.append("bookings: write model has \(state.bookings.count), read model \(model.bookingCount)")
         }
         for (id, booking) in state.bookings {
-            guard let view = model.bookings[id] else {
+            guard let view = model.booking(id) else {
                 mismatches.append("\(id): missing from the read model")
                 continue
             }

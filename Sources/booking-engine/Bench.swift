@@ -1,6 +1,8 @@
 import ArgumentParser
 import BookingDomain
 import BookingEngine
+import BookingProjections
+import EventSourcing
 import EventStoreLMDB
 import Foundation
 import LMDB

@@ -1,5 +1,7 @@
 import ArgumentParser
 import BookingEngine
+import BookingProjections
+import EventSourcing
 import EventStoreLMDB
 
 /// `booking-engine`: one executable for the server, the auditor and the operator's tools.

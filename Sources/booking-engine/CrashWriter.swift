@@ -1,5 +1,7 @@
 import ArgumentParser
 import BookingEngine
+import BookingProjections
+import EventSourcing
 import EventStoreLMDB
 import Foundation
 

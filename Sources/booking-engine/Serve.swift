@@ -1,9 +1,12 @@
 import ArgumentParser
 import BookingEngine
+import BookingProjections
+import EventSourcing
 import EventStoreLMDB
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// `serve`: opens the store, rebuilds the projections and runs the engine until SIGTERM or SIGINT.
 struct Serve: AsyncParsableCommand {

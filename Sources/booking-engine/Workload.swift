@@ -1,5 +1,7 @@
 import BookingDomain
 import BookingEngine
+import BookingProjections
+import EventSourcing
 import Foundation
 
 /// A steady write workload used by `bench` and `crash-writer`: each step registers a user and books

@@ -1,4 +1,7 @@
+import BookingDomain
 import BookingEngine
+import BookingProjections
+import EventSourcing
 import EventStoreLMDB
 import Foundation
 import Testing

@@ -1,5 +1,8 @@
 import BookingDomain
 import BookingEngine
+import BookingProjections
+import EventSourcing
+import EventStoreLMDB
 import Foundation
 import Testing
 

@@ -202,6 +202,14 @@ struct Simulation {
             let booking = BookingID(pick(bookings))
             let owner = state.bookings[booking]?.userID ?? UserID(1)
             return .cancelBooking(bookingID: booking, userID: owner, now: now)
+        case ..<97:
+            // Half new Google accounts, half existing e-mails that Google is authoritative for (a link).
+            let existing = Bool.random(using: &random)
+            let n = existing ? pick(users) : users + 1
+            return .signInWithGoogle(
+                GoogleSignIn(
+                    identity: GoogleIdentity(issuer: "https://accounts.google.com", subject: "g-\(n)"),
+                    email: "person\(n)@example.com", name: "Person \(n)", isAuthoritativeForEmail: existing))
         default:
             return .acknowledgeNotifications(facilitatorID: UserID(pick(users)), position: max(1, log.head))
         }

@@ -150,7 +150,7 @@ import Testing
         let log = try LMDBEventLog(directory: directory.path)
         _ = try await log.append((0..<25).map { Self.request([Self.event("s\($0 % 3)")]) })
         var keys: [Int64] = []
-        try log.scanSync(after: 3, through: 20, chunkSize: 4) { key, record in
+        try log.scanSync(after: 3, through: 20, chunkSize: 4) { key, record throws in
             #expect(try RecordView(parsing: record).position == key)
             keys.append(key)
             return true
