@@ -75,7 +75,12 @@ struct ProjectionTests {
             }
             try await Task.sleep(for: .milliseconds(50))
             projection.apply(batch: events[..<3])
-            try await Task.sleep(for: .milliseconds(100))
+            // Wait (boundedly) for the four satisfied waiters to report, then a little longer so that
+            // a wrongly woken fifth one would have time to show up.
+            for _ in 0..<200 where woken.targets.withLock({ $0.count }) < 4 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await Task.sleep(for: .milliseconds(50))
             #expect(woken.targets.withLock { $0.sorted() } == [1, 2, 2, 3])
             projection.apply(batch: events[3...])
             try await group.waitForAll()
