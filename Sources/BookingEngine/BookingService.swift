@@ -17,7 +17,6 @@ public final class BookingService: Sendable {
     public let processor: Processor
     /// Users, sessions, bookings and dashboards, kept current from the log.
     public let projection: BookingProjection
-    private let codec = BookingEventCodec()
     private let logger: Logger
 
     /// Opens the store in `dataDirectory` and folds the log into the write model and the read model in
@@ -32,40 +31,27 @@ public final class BookingService: Sendable {
     }
 
     init(log: LMDBEventLog, state: BookingState, model: BookingReadModel, logger: Logger) {
+        let projection = BookingProjection(model)
         self.log = log
         self.logger = logger
-        self.projection = BookingProjection(model)
-        self.processor = Processor(log: log, codec: BookingEventCodec(), state: state) { [log] in
-            try Replay.fold(log, through: nil).state
-        }
+        self.projection = projection
+        // The writer feeds the read model the events it just made durable, in log order, before it
+        // answers their callers: read-your-writes without reading the events back. Other subscribers
+        // (notifier, CRM, e-mail) follow the log itself with their own checkpoints.
+        self.processor = Processor(
+            log: log, codec: BookingEventCodec(), state: state,
+            onCommit: { committed in
+                projection.apply(
+                    batch: committed.map {
+                        PositionedEvent($0.event, position: $0.record.position, recordedAt: Timestamp(rawValue: $0.record.recordedAt))
+                    })
+            },
+            reloadState: { [log] in try Replay.fold(log, through: nil).state })
     }
 
-    /// Runs the writer and keeps the read model current until the task is cancelled.
+    /// Runs the writer until the task is cancelled.
     public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.processor.run() }
-            group.addTask { await self.followLog() }
-            await group.waitForAll()
-        }
-    }
-
-    private func followLog() async {
-        let start = projection.position
-        do {
-            var batch: [PositionedEvent] = []
-            for try await record in log.subscribe(after: start) {
-                let event = try codec.decode(record)
-                batch.append(PositionedEvent(event, position: record.position, recordedAt: Timestamp(rawValue: record.recordedAt)))
-                // Apply what the subscription already buffered in one lock, but never hold back the newest event.
-                if record.position >= log.committedHead || batch.count >= 512 {
-                    projection.apply(batch: batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-        } catch is CancellationError {
-        } catch {
-            logger.critical("read model stopped following the log", metadata: ["error": "\(error)"])
-        }
+        await processor.run()
     }
 
     /// What became of a command, as the API needs it.
@@ -77,7 +63,8 @@ public final class BookingService: Sendable {
         case rejected(DomainError)
     }
 
-    /// Submits a command and returns once its events are durable and applied to the read model.
+    /// Submits a command and returns once its events are durable and applied to the read model
+    /// (the writer applies them before answering).
     public func execute(
         _ command: BookingCommand, actor: String, now: Timestamp, idempotencyKey: String? = nil, correlationID: UUID? = nil
     ) async throws -> Outcome {
@@ -86,7 +73,6 @@ public final class BookingService: Sendable {
             receivedAt: now.rawValue)
         switch outcome {
         case .accepted(let events, let isReplay):
-            if let last = events.last?.record.position { try await projection.waitUntil(position: last) }
             return .accepted(events, isReplay: isReplay)
         case .rejected(let rejection):
             return .rejected(rejection)

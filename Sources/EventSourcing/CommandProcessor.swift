@@ -50,6 +50,7 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
     private let codec: Codec
     private let makeEventID: @Sendable () -> UUID
     private let reloadState: @Sendable () async throws -> D.State
+    private let onCommit: @Sendable ([CommittedEvent<D.Event>]) -> Void
     private let maxBatchSize: Int
     private let queue = Mutex(Queue())
     private let state: Mutex<D.State>
@@ -66,12 +67,18 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
     }
 
     /// Creates a processor over `state`, which must be the fold of everything in `log`.
-    /// - Parameter reloadState: rebuilds the state from the log after a failed commit.
+    /// - Parameters:
+    ///   - onCommit: called with each batch's events, in log order, after they are durable and before
+    ///     any caller is answered, so a read model fed from here gives callers read-your-writes without
+    ///     reading the events back from the log.
+    ///   - reloadState: rebuilds the state from the log after a failed commit.
     public init(
         log: Log, codec: Codec, state: D.State, maxBatchSize: Int = 2048,
         makeEventID: @escaping @Sendable () -> UUID = { UUID() },
+        onCommit: @escaping @Sendable ([CommittedEvent<D.Event>]) -> Void = { _ in },
         reloadState: @escaping @Sendable () async throws -> D.State
     ) {
+        self.onCommit = onCommit
         self.log = log
         self.codec = codec
         self.state = Mutex(state)
@@ -234,6 +241,7 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
 
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(batch.count)
+        var committed: [CommittedEvent<D.Event>] = []
         for answer in answers {
             switch answer {
             case .outcome(let outcome):
@@ -243,7 +251,9 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
             case .request(let index, let events):
                 switch results[index] {
                 case .appended(let records):
-                    outcomes.append(.accepted(zip(events, records).map { CommittedEvent(event: $0, record: $1) }, isReplay: false))
+                    let events = zip(events, records).map { CommittedEvent(event: $0, record: $1) }
+                    committed += events
+                    outcomes.append(.accepted(events, isReplay: false))
                 case .duplicate, .versionMismatch:
                     // The processor checked keys and uses `.any`, so the log disagreeing means the in-memory
                     // state is not what is durable: fail everyone and reload rather than guess.
@@ -252,6 +262,7 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
                 }
             }
         }
+        if !committed.isEmpty { onCommit(committed) }
         metrics.withLock { metrics in
             metrics.batches += 1
             metrics.commands += batch.count

@@ -9,9 +9,11 @@ import Synchronization
 ///
 /// Databases:
 /// - `events`: position (big-endian UInt64) → stored record (``EventRecordFormat``), appended in order;
-/// - `streams`: stream name → its last version (big-endian UInt64);
-/// - `stream-index`: stream name, NUL, version (big-endian) → position;
-/// - `idempotency`: SHA-256 of the key → first position and event count of the request that used it.
+/// - `streams`: stream key → its last version (big-endian UInt64);
+/// - `stream-index`: stream key, version (big-endian) → position;
+/// - `idempotency`: SHA-256 of the key → first position and event count of the request that used it;
+/// - `meta`: `layout` → the layout version below, checked at open so a future release can tell an
+///   older store from a damaged one.
 ///
 /// All writes run on one serial queue (LMDB allows one writer; its transactions are bound to the
 /// thread that began them, so no `await` ever happens inside one). Reads use their own MVCC read
@@ -58,6 +60,8 @@ public final class LMDBEventLog: EventLog {
     private let streams: LMDBDatabase
     private let streamIndex: LMDBDatabase
     private let idempotency: LMDBDatabase
+    /// The version of this database layout (record format and index keys).
+    public static let layoutVersion = "booking-engine/lmdb/1"
     private let writerQueue = DispatchQueue(label: "booking.event-log.writer")
     /// Only touched on `writerQueue`.
     private nonisolated(unsafe) var writerHead: Head
@@ -76,6 +80,16 @@ public final class LMDBEventLog: EventLog {
         streams = try environment.openDatabase(named: "streams", create: create)
         streamIndex = try environment.openDatabase(named: "stream-index", create: create)
         idempotency = try environment.openDatabase(named: "idempotency", create: create)
+        let meta = try environment.openDatabase(named: "meta", create: create)
+        let layoutKey = Array("layout".utf8)
+        let storedLayout = try environment.read { txn in try txn.value(meta, forKey: layoutKey) }
+        if let storedLayout {
+            guard storedLayout == Array(Self.layoutVersion.utf8) else {
+                throw EventLogError.unknownLayout(String(decoding: storedLayout, as: UTF8.self))
+            }
+        } else if !options.readOnly {
+            try environment.write { txn in _ = try txn.put(meta, key: layoutKey, value: Array(Self.layoutVersion.utf8)) }
+        }
         let events = self.events
         let head = try environment.read { txn -> Head in
             try txn.withCursor(events) { cursor -> Head in
@@ -127,7 +141,7 @@ public final class LMDBEventLog: EventLog {
         var versions: [String: Int64] = [:]
         func currentVersion(_ stream: String) throws -> Int64 {
             if let version = versions[stream] { return version }
-            return try txn.value(streams, forKey: Array(stream.utf8)).flatMap { UInt64(bigEndianBytes: $0) }.map(Int64.init) ?? 0
+            return try txn.value(streams, forKey: try Self.streamKey(stream)).flatMap { UInt64(bigEndianBytes: $0) }.map(Int64.init) ?? 0
         }
         for (stream, expected) in request.expectations.sorted(by: { $0.key < $1.key }) {
             let actual = try currentVersion(stream)
@@ -143,7 +157,7 @@ public final class LMDBEventLog: EventLog {
                 metadata: request.metadata)
             let (record, hash) = EventRecordFormat.seal(body: body, previousHash: head.hash)
             _ = try txn.put(events, key: BigEndianKey(UInt64(position)), value: record, flags: .append)
-            _ = try txn.put(streamIndex, key: Self.streamIndexKey(event.stream, version), value: BigEndianKey(UInt64(position)))
+            _ = try txn.put(streamIndex, key: try Self.streamIndexKey(event.stream, version), value: BigEndianKey(UInt64(position)))
             versions[event.stream] = version
             recorded.append(
                 RecordedEvent(
@@ -153,7 +167,7 @@ public final class LMDBEventLog: EventLog {
             head = Head(position: position, hash: hash)
         }
         for (stream, version) in versions {
-            _ = try txn.put(streams, key: Array(stream.utf8), value: BigEndianKey(UInt64(version)))
+            _ = try txn.put(streams, key: try Self.streamKey(stream), value: BigEndianKey(UInt64(version)))
         }
         if let keyDigest, let first = recorded.first {
             _ = try txn.put(idempotency, key: keyDigest, value: IdempotencyEntry(first: first.position, count: recorded.count).bytes)
@@ -161,9 +175,34 @@ public final class LMDBEventLog: EventLog {
         return .appended(recorded)
     }
 
-    private static func streamIndexKey(_ stream: String, _ version: Int64) -> [UInt8] {
-        var key = Array(stream.utf8)
-        key.append(0)
+    /// The longest stream key LMDB accepts once the 8-byte version is appended (LMDB's key limit is 511).
+    static let maxStreamKeySize = 511 - 8
+
+    /// The key a stream is indexed under.
+    ///
+    /// Entity streams (`booking-901`) are keyed as category, NUL, big-endian number, so a new entity's
+    /// keys land at the end of its category instead of at a random place in the B-tree. Under load that
+    /// keeps each commit's dirty pages (and so its fsync) small. Other names are stored as they are,
+    /// behind a different tag byte, so the two forms can never collide.
+    public static func streamKey(_ stream: String) throws -> [UInt8] {
+        let utf8 = Array(stream.utf8)
+        var key: [UInt8]
+        if let dash = utf8.lastIndex(of: UInt8(ascii: "-")), dash > 0, dash < utf8.count - 1, utf8.count - dash - 1 <= 18,
+            utf8[(dash + 1)...].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            utf8[dash + 1] != UInt8(ascii: "0"), !utf8[..<dash].contains(0)
+        {
+            let number = utf8[(dash + 1)...].reduce(UInt64(0)) { $0 * 10 + UInt64($1 - UInt8(ascii: "0")) }
+            key = [1] + utf8[..<dash] + [0]
+            BigEndianKey(number).withUnsafeBytes { key.append(contentsOf: $0) }
+        } else {
+            key = [2] + utf8
+        }
+        guard key.count <= maxStreamKeySize else { throw EventLogError.streamNameTooLong(utf8.count) }
+        return key
+    }
+
+    static func streamIndexKey(_ stream: String, _ version: Int64) throws -> [UInt8] {
+        var key = try streamKey(stream)
         BigEndianKey(UInt64(version)).withUnsafeBytes { key.append(contentsOf: $0) }
         return key
     }
@@ -216,12 +255,12 @@ public final class LMDBEventLog: EventLog {
 
     public func readStream(_ stream: String, fromVersion version: Int64, limit: Int) async throws -> [RecordedEvent] {
         guard limit > 0 else { return [] }
-        let prefix = Array(stream.utf8) + [0]
+        let prefix = try Self.streamKey(stream)
         var result: [RecordedEvent] = []
         let (events, streamIndex) = (self.events, self.streamIndex)
         try environment.read { txn in
             var positions: [UInt64] = []
-            try txn.forEach(streamIndex, from: Self.streamIndexKey(stream, max(1, version))) { key, value in
+            try txn.forEach(streamIndex, from: try Self.streamIndexKey(stream, max(1, version))) { key, value in
                 guard key.count == prefix.count + 8, key.starts(with: prefix), let position = UInt64(bigEndianKey: value) else { return false }
                 positions.append(position)
                 return positions.count < limit
@@ -356,12 +395,16 @@ public enum EventLogError: Error, Hashable, Sendable, CustomStringConvertible {
     case readOnly
     case corruptKey
     case corruptIndex(String)
+    case streamNameTooLong(Int)
+    case unknownLayout(String)
 
     public var description: String {
         switch self {
         case .readOnly: "the event log was opened read-only"
         case .corruptKey: "an events key is not an 8-byte position"
         case .corruptIndex(let name): "the \(name) index holds a malformed entry"
+        case .streamNameTooLong(let bytes): "stream name of \(bytes) bytes is too long for the index"
+        case .unknownLayout(let layout): "the store's layout \"\(layout)\" is not one this release reads"
         }
     }
 }

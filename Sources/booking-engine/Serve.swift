@@ -47,7 +47,7 @@ struct EngineService: Service {
     let service: BookingService
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { await service.run() }
+        await cancelWhenGracefulShutdown { await service.run() }
     }
 }
 

@@ -158,3 +158,28 @@ import Testing
         #expect(keys == Array(4...20))
     }
 }
+
+@Suite struct StreamKeyTests {
+    @Test func entityStreamsSortByNumberAndNeverCollide() throws {
+        let nine = try LMDBEventLog.streamKey("booking-9")
+        let ten = try LMDBEventLog.streamKey("booking-10")
+        #expect(nine.lexicographicallyPrecedes(ten))
+        #expect(try LMDBEventLog.streamKey("user-007") != LMDBEventLog.streamKey("user-7"))
+        #expect(try LMDBEventLog.streamKey("user-7x") != LMDBEventLog.streamKey("user-7"))
+        #expect(try LMDBEventLog.streamKey("-7") != LMDBEventLog.streamKey("7"))
+        #expect(throws: EventLogError.self) { try LMDBEventLog.streamKey(String(repeating: "s", count: 600)) }
+    }
+
+    @Test func entityStreamsReadBackInVersionOrder() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try LMDBEventLog(directory: directory.path)
+        let streams = ["booking-9", "booking-10", "booking-90", "user-007", "user-7", "booking-9"]
+        _ = try await log.append(streams.map { LMDBEventLogTests.request([LMDBEventLogTests.event($0)]) })
+        #expect(try await log.readStream("booking-9", fromVersion: 1, limit: 10).map(\.position) == [1, 6])
+        #expect(try await log.readStream("booking-9", fromVersion: 2, limit: 10).map(\.position) == [6])
+        #expect(try await log.readStream("user-7", fromVersion: 1, limit: 10).map(\.position) == [5])
+        #expect(try await log.readStream("user-007", fromVersion: 1, limit: 10).map(\.position) == [4])
+        #expect(try await log.readStream("booking-1", fromVersion: 1, limit: 10).isEmpty)
+    }
+}
