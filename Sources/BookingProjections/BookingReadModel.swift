@@ -21,34 +21,69 @@ public struct BookingReadModel: Sendable, Equatable {
         /// Newest first, at most ``BookingReadModel/recentBookingsLimit``.
         var recentBookingIDs: [BookingID] = []
 
-        /// Mutated in place through the dictionary's subscript, so the recent list is never copied.
+        mutating func recordSessionCreated() {
+            totalSessions += 1
+            activeSessions += 1
+        }
+
+        /// Mutated in place through the table's `update`, so the recent list is never copied.
         mutating func recordConfirmation(of bookingID: BookingID, priceMinor: Int64) {
             confirmedBookings += 1
             revenueMinor += priceMinor
             if recentBookingIDs.count == BookingReadModel.recentBookingsLimit { recentBookingIDs.removeLast() }
             recentBookingIDs.insert(bookingID, at: 0)
         }
+
+        /// The booking stays in the recent list: the feed shows it as cancelled rather than jumping.
+        mutating func recordCancellation(priceMinor: Int64) {
+            confirmedBookings -= 1
+            revenueMinor -= priceMinor
+        }
+    }
+
+    /// A lower-cased e-mail as the index's key, carrying its hash.
+    ///
+    /// A dictionary rehashes every key each time it grows and compares keys at each probe; with bare
+    /// `String` keys that meant hashing every address again and following a pointer to its bytes per
+    /// probe, half of what a registration cost. With the hash alongside, both are integer operations
+    /// and only a true match compares the text. The hash is `String`'s own, seeded per process, so
+    /// flooding the index is no easier than before.
+    struct EmailKey: Hashable, Sendable {
+        let email: String
+        private let hash: Int
+
+        init(_ email: String) {
+            self.email = email
+            hash = email.hashValue
+        }
+
+        static func == (lhs: Self, rhs: Self) -> Bool { lhs.hash == rhs.hash && lhs.email == rhs.email }
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     }
 
     /// The last log position applied: the checkpoint. Events at or below it are ignored, so replaying
     /// the log from any earlier point is a no-op.
     public private(set) var position: Int64 = 0
 
-    var users: [UserID: UserView] = [:]
-    var userIDsByEmail: [String: UserID] = [:]
+    // Everything keyed by a user, session or booking id is a `DenseTable`: those ids are allocated
+    // densely from 1, so each lookup is an array index rather than a hash, the cost that dominated a
+    // rebuild. Only the string-keyed login indexes, touched on registration and login, stay hashed.
+
+    var users = DenseTable<UserID, UserView>()
+    var userIDsByEmail: [EmailKey: UserID] = [:]
     var userIDsByGoogleIdentity: [GoogleIdentity: UserID] = [:]
 
-    var sessions: [SessionID: SessionView] = [:]
+    var sessions = DenseTable<SessionID, SessionView>()
     var sessionIDs = SortedIDs<SessionID>()
-    var sessionIDsByFacilitator: [UserID: SortedIDs<SessionID>] = [:]
+    var sessionIDsByFacilitator = DenseTable<UserID, SortedIDs<SessionID>>()
 
-    var bookings: [BookingID: BookingView] = [:]
-    var bookingIDsByUser: [UserID: SortedIDs<BookingID>] = [:]
-    var bookingIDsBySession: [SessionID: SortedIDs<BookingID>] = [:]
-    var bookingIDsByFacilitator: [UserID: SortedIDs<BookingID>] = [:]
+    var bookings = DenseTable<BookingID, BookingView>()
+    var bookingIDsByUser = DenseTable<UserID, SortedIDs<BookingID>>()
+    var bookingIDsBySession = DenseTable<SessionID, SortedIDs<BookingID>>()
+    var bookingIDsByFacilitator = DenseTable<UserID, SortedIDs<BookingID>>()
 
-    var facilitatorTotals: [UserID: FacilitatorTotals] = [:]
-    var acknowledgedPositions: [UserID: Int64] = [:]
+    var facilitatorTotals = DenseTable<UserID, FacilitatorTotals>()
+    var acknowledgedPositions = DenseTable<UserID, Int64>()
 
     /// An empty model, at position 0: the start of a full rebuild.
     public init() {}
@@ -60,24 +95,20 @@ public struct BookingReadModel: Sendable, Equatable {
     public mutating func apply(_ event: BookingEvent, position: Int64, recordedAt: Timestamp) {
         guard position > self.position else { return }
         self.position = position
+        // Updates change the stored view in place (`update`): nothing is copied out and written back,
+        // and an unknown id is a no-op.
         switch event {
         case .userRegistered(let e): apply(e, at: recordedAt)
         case .loginSucceeded(let e):
-            users[e.userID]?.lastLoginAt = recordedAt
-            users[e.userID]?.failedLoginsSinceLastSuccess = 0
+            users.update(e.userID) { $0.recordSuccessfulLogin(at: recordedAt) }
         case .loginFailed(let e):
-            users[e.userID]?.failedLoginsSinceLastSuccess += 1
+            users.update(e.userID) { $0.failedLoginsSinceLastSuccess += 1 }
         case .tokensRevoked(let e):
-            guard var user = users[e.userID] else { return }
-            user.tokensRevokedBefore = max(user.tokensRevokedBefore ?? e.issuedNotAfter, e.issuedNotAfter)
-            users[e.userID] = user
+            users.update(e.userID) { $0.revokeTokens(issuedNotAfter: e.issuedNotAfter) }
         case .googleAccountLinked(let e): apply(e)
         case .sessionCreated(let e): apply(e, at: recordedAt)
         case .sessionUpdated(let e):
-            guard var session = sessions[e.sessionID] else { return }
-            session.details = e.changes.applied(to: session.details)
-            session.updatedAt = recordedAt
-            sessions[e.sessionID] = session
+            sessions.update(e.sessionID) { $0.update(e.changes, at: recordedAt) }
         case .sessionCancelled(let e): apply(e, at: recordedAt)
         case .bookingConfirmed(let e): apply(e, at: recordedAt)
         case .bookingCancelled(let e): apply(e, at: recordedAt)
@@ -93,75 +124,141 @@ public struct BookingReadModel: Sendable, Equatable {
 
     /// Folds events in order, as read from the log in a batch.
     public mutating func apply(batch events: some Sequence<PositionedEvent>) {
-        for event in events { apply(event) }
+        // Callers in other modules reach this unspecialised, where each element would be copied
+        // through value witnesses: arrays and slices (every batch the log delivers) are folded from
+        // their buffer instead, with one dynamic call per batch rather than several per event.
+        let folded: Void? = events.withContiguousStorageIfAvailable { buffer in
+            for index in buffer.indices {
+                apply(buffer[index].event, position: buffer[index].position, recordedAt: buffer[index].recordedAt)
+            }
+        }
+        if folded == nil {
+            for event in events { apply(event) }
+        }
     }
 
     private mutating func apply(_ e: UserRegistered, at recordedAt: Timestamp) {
         // Ids are never reused; a second registration under one id can't come from the writer, and
         // taking it would orphan the first account's e-mail index entry.
-        guard users[e.userID] == nil else { return }
+        guard !users.contains(e.userID) else { return }
         let email = e.email.lowercased()
         users[e.userID] = UserView(
             id: e.userID, email: email, name: e.name, role: e.role, profile: e.profile, passwordHash: e.passwordHash,
             googleIdentity: e.googleIdentity, createdAt: recordedAt)
-        userIDsByEmail[email] = e.userID
+        userIDsByEmail[EmailKey(email)] = e.userID
         if let identity = e.googleIdentity { userIDsByGoogleIdentity[identity] = e.userID }
-        if e.role == .facilitator, facilitatorTotals[e.userID] == nil { facilitatorTotals[e.userID] = FacilitatorTotals() }
+        extendUserKeyedTables()
+        if e.role == .facilitator, !facilitatorTotals.contains(e.userID) { facilitatorTotals[e.userID] = FacilitatorTotals() }
+    }
+
+    /// Lets every table keyed by user id give a slot to any registered account, so a facilitator's
+    /// lists and totals are indexed even though few accounts are facilitators.
+    private mutating func extendUserKeyedTables() {
+        let reach = users.extent
+        guard reach > bookingIDsByUser.reach else { return }
+        bookingIDsByUser.reach = reach
+        sessionIDsByFacilitator.reach = reach
+        bookingIDsByFacilitator.reach = reach
+        facilitatorTotals.reach = reach
+        acknowledgedPositions.reach = reach
     }
 
     private mutating func apply(_ e: GoogleAccountLinked) {
-        guard var user = users[e.userID] else { return }
-        if let previous = user.googleIdentity, previous != e.identity, userIDsByGoogleIdentity[previous] == e.userID {
+        guard users.contains(e.userID) else { return }
+        if let previous = users[e.userID]?.googleIdentity, previous != e.identity,
+            userIDsByGoogleIdentity[previous] == e.userID
+        {
             userIDsByGoogleIdentity[previous] = nil
         }
-        user.googleIdentity = e.identity
-        users[e.userID] = user
+        users[e.userID]?.googleIdentity = e.identity
         userIDsByGoogleIdentity[e.identity] = e.userID
     }
 
     private mutating func apply(_ e: SessionCreated, at recordedAt: Timestamp) {
-        guard sessions[e.sessionID] == nil else { return }
+        guard !sessions.contains(e.sessionID) else { return }
         sessions[e.sessionID] = SessionView(
             id: e.sessionID, facilitatorID: e.facilitatorID, details: e.details, createdAt: recordedAt, updatedAt: recordedAt)
         sessionIDs.insert(e.sessionID)
-        sessionIDsByFacilitator[e.facilitatorID, default: SortedIDs()].insert(e.sessionID)
-        facilitatorTotals[e.facilitatorID, default: FacilitatorTotals()].totalSessions += 1
-        facilitatorTotals[e.facilitatorID, default: FacilitatorTotals()].activeSessions += 1
+        bookingIDsBySession.reach = sessions.extent
+        sessionIDsByFacilitator.update(e.facilitatorID, default: SortedIDs()) { $0.insert(e.sessionID) }
+        facilitatorTotals.update(e.facilitatorID, default: FacilitatorTotals()) { $0.recordSessionCreated() }
     }
 
     private mutating func apply(_ e: SessionCancelled, at recordedAt: Timestamp) {
-        guard var session = sessions[e.sessionID], session.status == .active else { return }
-        session.status = .cancelled
-        session.cancelledAt = recordedAt
-        session.updatedAt = recordedAt
-        sessions[e.sessionID] = session
+        // `nil` for an unknown session (the outer optional) and for one already cancelled (the inner).
+        guard let facilitatorID = sessions.update(e.sessionID, { $0.cancel(at: recordedAt) }) ?? nil else { return }
         // The bookings follow as their own `bookingCancelled` events, which release seats and revenue.
-        facilitatorTotals[session.facilitatorID, default: FacilitatorTotals()].activeSessions -= 1
+        facilitatorTotals.update(facilitatorID, default: FacilitatorTotals()) { $0.activeSessions -= 1 }
     }
 
     private mutating func apply(_ e: BookingConfirmed, at recordedAt: Timestamp) {
-        guard bookings[e.bookingID] == nil else { return }
+        guard !bookings.contains(e.bookingID) else { return }
         bookings[e.bookingID] = BookingView(
             id: e.bookingID, sessionID: e.sessionID, userID: e.userID, facilitatorID: e.facilitatorID,
             notes: e.notes, priceMinor: e.priceMinor, createdAt: recordedAt)
-        bookingIDsByUser[e.userID, default: SortedIDs()].insert(e.bookingID)
-        bookingIDsBySession[e.sessionID, default: SortedIDs()].insert(e.bookingID)
-        bookingIDsByFacilitator[e.facilitatorID, default: SortedIDs()].insert(e.bookingID)
-        sessions[e.sessionID]?.confirmedCount += 1
-
-        facilitatorTotals[e.facilitatorID, default: FacilitatorTotals()].recordConfirmation(of: e.bookingID, priceMinor: e.priceMinor)
+        bookingIDsByUser.update(e.userID, default: SortedIDs()) { $0.insert(e.bookingID) }
+        bookingIDsBySession.update(e.sessionID, default: SortedIDs()) { $0.insert(e.bookingID) }
+        bookingIDsByFacilitator.update(e.facilitatorID, default: SortedIDs()) { $0.insert(e.bookingID) }
+        sessions.update(e.sessionID) { $0.confirmedCount += 1 }
+        facilitatorTotals.update(e.facilitatorID, default: FacilitatorTotals()) {
+            $0.recordConfirmation(of: e.bookingID, priceMinor: e.priceMinor)
+        }
     }
 
     private mutating func apply(_ e: BookingCancelled, at recordedAt: Timestamp) {
-        guard var booking = bookings[e.bookingID], booking.status == .confirmed else { return }
-        booking.status = .cancelled
-        booking.cancelledAt = recordedAt
-        booking.cancellationCause = e.cause
-        bookings[e.bookingID] = booking
+        // `nil` for an unknown booking and for one already cancelled, as for sessions above.
+        guard let booking = bookings.update(e.bookingID, { $0.cancel(at: recordedAt, cause: e.cause) }) ?? nil else { return }
         // The booking's own session and owner, not the event's copies: they are what the counts were
         // added to.
-        sessions[booking.sessionID]?.confirmedCount -= 1
-        facilitatorTotals[booking.facilitatorID, default: FacilitatorTotals()].confirmedBookings -= 1
-        facilitatorTotals[booking.facilitatorID, default: FacilitatorTotals()].revenueMinor -= booking.priceMinor
+        sessions.update(booking.sessionID) { $0.confirmedCount -= 1 }
+        facilitatorTotals.update(booking.facilitatorID, default: FacilitatorTotals()) {
+            $0.recordCancellation(priceMinor: booking.priceMinor)
+        }
+    }
+}
+
+// The changes each event makes to one view, as mutating methods so the model can apply them in place
+// through `DenseTable.update`.
+
+extension UserView {
+    fileprivate mutating func recordSuccessfulLogin(at recordedAt: Timestamp) {
+        lastLoginAt = recordedAt
+        failedLoginsSinceLastSuccess = 0
+    }
+
+    /// A later revocation never moves the cutoff back: replaying an old logout can't revive tokens.
+    fileprivate mutating func revokeTokens(issuedNotAfter: Timestamp) {
+        tokensRevokedBefore = max(tokensRevokedBefore ?? issuedNotAfter, issuedNotAfter)
+    }
+}
+
+extension SessionView {
+    fileprivate mutating func update(_ changes: SessionChanges, at recordedAt: Timestamp) {
+        details = changes.applied(to: details)
+        updatedAt = recordedAt
+    }
+
+    /// Returns the facilitator whose active count drops, or `nil` when it was already cancelled and
+    /// nothing changed.
+    fileprivate mutating func cancel(at recordedAt: Timestamp) -> UserID? {
+        guard status == .active else { return nil }
+        status = .cancelled
+        cancelledAt = recordedAt
+        updatedAt = recordedAt
+        return facilitatorID
+    }
+}
+
+extension BookingView {
+    /// Returns what the booking's confirmation was counted against, or `nil` when it was already
+    /// cancelled and nothing changed. Only those fields, so the notes aren't copied out.
+    fileprivate mutating func cancel(
+        at recordedAt: Timestamp, cause: BookingCancellationCause
+    ) -> (sessionID: SessionID, facilitatorID: UserID, priceMinor: Int64)? {
+        guard status == .confirmed else { return nil }
+        status = .cancelled
+        cancelledAt = recordedAt
+        cancellationCause = cause
+        return (sessionID, facilitatorID, priceMinor)
     }
 }

@@ -74,7 +74,7 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
     ///   - reloadState: rebuilds the state from the log after a failed commit.
     public init(
         log: Log, codec: Codec, state: D.State, maxBatchSize: Int = 2048,
-        makeEventID: @escaping @Sendable () -> UUID = { UUID() },
+        makeEventID: @escaping @Sendable () -> UUID = { UUID.random() },
         onCommit: @escaping @Sendable ([CommittedEvent<D.Event>]) -> Void = { _ in },
         reloadState: @escaping @Sendable () async throws -> D.State
     ) {

@@ -9,8 +9,8 @@ import Synchronization
 ///
 /// Databases:
 /// - `events`: position (big-endian UInt64) → stored record (``EventRecordFormat``), appended in order;
-/// - `streams`: stream key → its last version (big-endian UInt64);
-/// - `stream-index`: stream key, version (big-endian) → position;
+/// - `stream-index`: stream key, version (big-endian) → position; a stream's current version is its
+///   last key here (one cursor step), so no separate table has to be written on every commit;
 /// - `idempotency`: SHA-256 of the key → first position and event count of the request that used it;
 /// - `meta`: `layout` → the layout version below, checked at open so a future release can tell an
 ///   older store from a damaged one.
@@ -57,7 +57,6 @@ public final class LMDBEventLog: EventLog {
     /// The LMDB environment, for statistics and raw benchmarks.
     public let environment: LMDBEnvironment
     private let events: LMDBDatabase
-    private let streams: LMDBDatabase
     private let streamIndex: LMDBDatabase
     private let idempotency: LMDBDatabase
     /// The version of this database layout (record format and index keys).
@@ -77,7 +76,6 @@ public final class LMDBEventLog: EventLog {
                 durability: options.durability, mapSizeSettingName: options.mapSizeSettingName))
         let create = !options.readOnly
         events = try environment.openDatabase(named: "events", create: create)
-        streams = try environment.openDatabase(named: "streams", create: create)
         streamIndex = try environment.openDatabase(named: "stream-index", create: create)
         idempotency = try environment.openDatabase(named: "idempotency", create: create)
         let meta = try environment.openDatabase(named: "meta", create: create)
@@ -141,7 +139,7 @@ public final class LMDBEventLog: EventLog {
         var versions: [String: Int64] = [:]
         func currentVersion(_ stream: String) throws -> Int64 {
             if let version = versions[stream] { return version }
-            return try txn.value(streams, forKey: try Self.streamKey(stream)).flatMap { UInt64(bigEndianBytes: $0) }.map(Int64.init) ?? 0
+            return try Self.lastVersion(of: stream, in: streamIndex, txn)
         }
         for (stream, expected) in request.expectations.sorted(by: { $0.key < $1.key }) {
             let actual = try currentVersion(stream)
@@ -165,9 +163,6 @@ public final class LMDBEventLog: EventLog {
                     schemaVersion: event.schemaVersion, recordedAt: request.recordedAt, metadata: request.metadata,
                     payload: event.payload, previousHash: head.hash, hash: hash))
             head = Head(position: position, hash: hash)
-        }
-        for (stream, version) in versions {
-            _ = try txn.put(streams, key: try Self.streamKey(stream), value: BigEndianKey(UInt64(version)))
         }
         if let keyDigest, let first = recorded.first {
             _ = try txn.put(idempotency, key: keyDigest, value: IdempotencyEntry(first: first.position, count: recorded.count).bytes)
@@ -199,6 +194,21 @@ public final class LMDBEventLog: EventLog {
         }
         guard key.count <= maxStreamKeySize else { throw EventLogError.streamNameTooLong(utf8.count) }
         return key
+    }
+
+    /// The stream's last version: the greatest index key with the stream's prefix (0 when it has none).
+    static func lastVersion(
+        of stream: String, in index: LMDBDatabase, _ txn: borrowing some ReadableTransaction & ~Copyable
+    ) throws -> Int64 {
+        let prefix = try streamKey(stream)
+        let pastTheEnd = prefix + [UInt8](repeating: 0xFF, count: 8)
+        return try txn.withCursor(index) { cursor -> Int64 in
+            let candidate = try cursor.seek(atLeast: pastTheEnd) != nil ? try cursor.prev() : try cursor.last()
+            guard let entry = candidate, entry.key.count == prefix.count + 8, entry.key.starts(with: prefix),
+                let version = UInt64(bigEndianKey: UnsafeRawBufferPointer(rebasing: entry.key[prefix.count...]))
+            else { return 0 }
+            return Int64(version)
+        }
     }
 
     static func streamIndexKey(_ stream: String, _ version: Int64) throws -> [UInt8] {

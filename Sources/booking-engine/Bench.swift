@@ -32,6 +32,8 @@ struct Bench: AsyncParsableCommand {
         var rows: [(String, String, String)] = []
 
         let raw = try rawLMDB(directory: dataDirectory + "/raw")
+        let storeRate = try await Self.storeOnly(directory: dataDirectory + "/store", batches: 1_500, batchSize: 64)
+        rows.append(("event store alone: commits of 64 single-event appends", "\(storeRate) events/s", "no decider, no callers"))
         rows.append(("raw LMDB: synced commits, one 200-byte value each", "\(raw.commitsPerSecond) commits/s", "the fsync floor"))
         rows.append(("raw LMDB: synced commits of 64 values each", "\(raw.batchedValuesPerSecond) values/s", "the group-commit ceiling"))
 
@@ -126,5 +128,25 @@ struct Bench: AsyncParsableCommand {
 
     private func fileSize(_ path: String) throws -> Int {
         (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+}
+
+extension Bench {
+    /// The store alone: batches of `batchSize` single-event appends, one commit each, no processor.
+    static func storeOnly(directory: String, batches: Int, batchSize: Int) async throws -> Int {
+        let log = try LMDBEventLog(directory: directory)
+        let payload = [UInt8](repeating: 0x61, count: 120)
+        var sequence = 0
+        let started = ContinuousClock.now
+        for _ in 0..<batches {
+            let requests = (0..<batchSize).map { _ -> AppendRequest in
+                sequence += 1
+                return AppendRequest(
+                    events: [ProposedEvent(eventID: UUID.random(), stream: "user-\(sequence)", type: "user.registered", schemaVersion: 1, payload: payload)],
+                    metadata: EventMetadata(actor: "system"), recordedAt: 1)
+            }
+            _ = try await log.append(requests)
+        }
+        return Int(Double(batches * batchSize) / (ContinuousClock.now - started).seconds)
     }
 }

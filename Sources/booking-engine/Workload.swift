@@ -13,7 +13,7 @@ struct BookingWorkload: Sendable {
     /// Creates a facilitator and `sessionCount` far-future sessions with room for everyone.
     static func prepare(_ service: BookingService, sessionCount: Int = 16) async throws -> BookingWorkload {
         let now = Timestamp.now
-        let facilitatorEmail = "facilitator-\(UUID().uuidString.lowercased())@bench.example"
+        let facilitatorEmail = "facilitator-\(UUID.random().uuidString.lowercased())@bench.example"
         guard
             case .accepted(let registered, _) = try await service.execute(
                 .registerUser(RegisterUser(email: facilitatorEmail, name: "Bench Facilitator", role: .facilitator, passwordHash: nil)),
@@ -40,7 +40,7 @@ struct BookingWorkload: Sendable {
     /// Returns the committed events; sessions that filled up are skipped.
     func step(_ sequence: Int) async throws -> [(position: Int64, eventID: UUID)] {
         let now = Timestamp.now
-        let email = "user-\(UUID().uuidString.lowercased())@bench.example"
+        let email = "user-\(UUID.random().uuidString.lowercased())@bench.example"
         var committed: [(Int64, UUID)] = []
         guard
             case .accepted(let registered, _) = try await service.execute(
