@@ -24,8 +24,8 @@ public enum BookingDecider {
             return try createSession(facilitatorID, details, now, state)
         case .updateSession(let sessionID, let actorID, let changes, let now):
             return try updateSession(sessionID, actorID, changes, now, state)
-        case .cancelSession(let sessionID, let actorID, _):
-            return try cancelSession(sessionID, actorID, state)
+        case .cancelSession(let sessionID, let actorID, let now):
+            return try cancelSession(sessionID, actorID, now, state)
         case .bookSeat(let sessionID, let userID, let notes, let now):
             return try bookSeat(sessionID, userID, notes, now, state)
         case .cancelBooking(let bookingID, let userID, let now):
@@ -95,19 +95,22 @@ public enum BookingDecider {
         return [.sessionCreated(created)]
     }
 
+    /// A session its owner may still change: active and not yet started (changing or cancelling a
+    /// session that already ran would rewrite what attendees and revenue figures say happened).
     private static func ownedSession(
-        _ sessionID: SessionID, by actorID: UserID, _ state: BookingState
+        _ sessionID: SessionID, by actorID: UserID, at now: Timestamp, _ state: BookingState
     ) throws(DomainError) -> BookingState.Session {
         guard let session = state.sessions[sessionID] else { throw .sessionNotFound }
         guard session.facilitatorID == actorID else { throw .notSessionOwner }
         guard session.status == .active else { throw .sessionCancelled }
+        guard session.details.startTime > now else { throw .sessionAlreadyStarted }
         return session
     }
 
     private static func updateSession(
         _ sessionID: SessionID, _ actorID: UserID, _ changes: SessionChanges, _ now: Timestamp, _ state: BookingState
     ) throws(DomainError) -> [BookingEvent] {
-        let session = try ownedSession(sessionID, by: actorID, state)
+        let session = try ownedSession(sessionID, by: actorID, at: now, state)
         let updated = changes.applied(to: session.details)
         guard updated != session.details else { return [] }
         try validate(updated)
@@ -121,11 +124,11 @@ public enum BookingDecider {
     }
 
     private static func cancelSession(
-        _ sessionID: SessionID, _ actorID: UserID, _ state: BookingState
+        _ sessionID: SessionID, _ actorID: UserID, _ now: Timestamp, _ state: BookingState
     ) throws(DomainError) -> [BookingEvent] {
-        let session = try ownedSession(sessionID, by: actorID, state)
+        let session = try ownedSession(sessionID, by: actorID, at: now, state)
         var events: [BookingEvent] = [.sessionCancelled(SessionCancelled(sessionID: sessionID, facilitatorID: actorID))]
-        for bookingID in session.confirmedBookings.sorted() {
+        for bookingID in session.confirmedBookings {
             guard let booking = state.bookings[bookingID] else { continue }
             events.append(
                 .bookingCancelled(

@@ -1,7 +1,7 @@
 /// What a caller asks the domain to do, in the imperative. Time and new ids are never read inside the
 /// domain: `now` arrives in the command and integer ids are taken from ``BookingState``'s counters.
 public enum BookingCommand: Hashable, Sendable {
-    /// Create a password account (or, with `googleIdentity`, a Google one).
+    /// Create a password account (Google accounts come from ``signInWithGoogle(_:)``).
     case registerUser(RegisterUser)
     /// Record that the account proved who it is.
     case recordLogin(userID: UserID, method: LoginMethod)

@@ -25,6 +25,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Events appended in the 16-submitter phase.")
     var sixteenSubmitterEvents = 100_000
 
+    @Flag(help: "Keep the engine's store in DATA-DIR/engine afterwards (for profiling rebuild or verify).")
+    var keepData = false
+
     func run() async throws {
         let fileManager = FileManager.default
         try? fileManager.removeItem(atPath: dataDirectory)
@@ -83,7 +86,7 @@ struct Bench: AsyncParsableCommand {
         print("| measurement | rate | notes |")
         print("|---|---|---|")
         for (name, rate, notes) in rows { print("| \(name) | \(rate) | \(notes) |") }
-        try? fileManager.removeItem(atPath: dataDirectory)
+        if !keepData { try? fileManager.removeItem(atPath: dataDirectory) }
     }
 
     private func drive(_ workload: BookingWorkload, submitters: Int, events: Int) async throws -> Int {

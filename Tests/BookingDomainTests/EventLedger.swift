@@ -199,7 +199,7 @@ func expectInvariants(
     #expect(Set(state.sessions.keys) == Set(ledger.sessions.keys), sourceLocation: sourceLocation)
     for (sessionID, session) in ledger.sessions {
         #expect(state.sessions[sessionID]?.details == session.details, sourceLocation: sourceLocation)
-        #expect(state.sessions[sessionID]?.confirmedBookings == session.confirmed, sourceLocation: sourceLocation)
+        #expect(state.sessions[sessionID].map { Set($0.confirmedBookings) } == session.confirmed, sourceLocation: sourceLocation)
         #expect(
             state.sessions[sessionID]?.status == (session.isCancelled ? .cancelled : .active),
             sourceLocation: sourceLocation)
@@ -214,7 +214,7 @@ func expectInvariants(
             state.confirmedBooking(of: booking.userID, on: booking.sessionID) == ledger.confirmedBySeat[seat],
             "the seat index disagrees for \(booking.userID) on \(booking.sessionID)", sourceLocation: sourceLocation)
     }
-    #expect(state.acknowledgedPositions == ledger.acknowledged, sourceLocation: sourceLocation)
+    #expect(state.acknowledgedPositions.dictionary == ledger.acknowledged, sourceLocation: sourceLocation)
     #expect(state.lastUserID == ledger.users.keys.map(\.rawValue).max() ?? 0, sourceLocation: sourceLocation)
     #expect(state.lastSessionID == ledger.sessions.keys.map(\.rawValue).max() ?? 0, sourceLocation: sourceLocation)
     #expect(state.lastBookingID == ledger.bookings.keys.map(\.rawValue).max() ?? 0, sourceLocation: sourceLocation)

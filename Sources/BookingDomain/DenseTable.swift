@@ -9,62 +9,66 @@
 /// log means, and growing the slots to reach them would let one huge id allocate gigabytes. An id
 /// gets a slot only while the slots stay within `2 × count + gapAllowance` (or within ``reach``), so
 /// at worst about half of them are empty.
-struct DenseTable<ID: RawRepresentable, Value> where ID.RawValue == Int64 {
+public struct DenseTable<ID: RawRepresentable, Value> where ID.RawValue == Int64 {
     /// Slot `i` is `pages[i >> pageShift][i & pageMask]`; `nil` where that id has no value.
     ///
     /// Paged so that growing never moves what is stored: one array doubling its way to a million
     /// booking views copied each of them again and touched twice the memory, page faults included,
     /// which was a fifth of a rebuild. Every page but the last is full.
-    private var pages: ContiguousArray<ContiguousArray<Value?>> = []
+    @usableFromInline var pages: ContiguousArray<ContiguousArray<Value?>> = []
     /// How many slots the pages hold: ids `1...slotCount` live there.
-    private var slotCount = 0
+    @usableFromInline var slotCount = 0
     /// Values whose ids fall outside `1...slotCount`. Empty for every log the writer produces, so the
     /// hot paths only test `isEmpty`.
-    private var overflow: [Int64: Value] = [:]
+    @usableFromInline var overflow: [Int64: Value] = [:]
     /// How many ids have a value, in either store.
-    private(set) var count = 0
+    @usableFromInline var storedCount = 0
+    /// How many ids have a value.
+    @inlinable public var count: Int { storedCount }
     /// Ids up to this get a slot however few ids have values: for a table keyed by another table's
     /// ids, that table's ``extent``. Facilitators are few among users, so by its own count alone a
     /// facilitator's totals would rarely get a slot; with the users' extent they always do, and memory
     /// still follows the accounts, never an odd id.
-    var reach: Int64 = 0
+    public var reach: Int64 = 0
 
     /// 4096 slots a page: a few hundred kilobytes of views, so a page is allocated rarely and the page
     /// list stays small enough to stay in cache.
-    private static var pageShift: Int { 12 }
-    private static var pageSize: Int { 1 << pageShift }
-    private static var pageMask: Int { pageSize - 1 }
+    @inlinable static var pageShift: Int { 12 }
+    @inlinable static var pageSize: Int { 1 << pageShift }
+    @inlinable static var pageMask: Int { pageSize - 1 }
 
     /// How many empty slots an id may skip past the end and still get a slot: small gaps (an
     /// out-of-order or hand-numbered log) stay dense without making the slots sparse.
-    private static var gapAllowance: Int64 { 1_024 }
+    @inlinable static var gapAllowance: Int64 { 1_024 }
 
-    init() {}
+    /// An empty table.
+    @inlinable public init() {}
 
-    var isEmpty: Bool { count == 0 }
+    /// Whether no id has a value.
+    @inlinable public var isEmpty: Bool { count == 0 }
 
     /// Ids `1...extent` have slots, whether or not they have values.
-    var extent: Int64 { Int64(slotCount) }
+    @inlinable public var extent: Int64 { Int64(slotCount) }
 
     /// The slot of `raw`, when it has one.
-    @inline(__always)
-    private func slotIndex(_ raw: Int64) -> Int? {
+    @inlinable @inline(__always)
+    func slotIndex(_ raw: Int64) -> Int? {
         raw > 0 && raw <= Int64(slotCount) ? Int(truncatingIfNeeded: raw) &- 1 : nil
     }
 
-    @inline(__always)
-    private func isOccupied(_ index: Int) -> Bool {
+    @inlinable @inline(__always)
+    func isOccupied(_ index: Int) -> Bool {
         pages[index &>> Self.pageShift][index & Self.pageMask] != nil
     }
 
-    @inline(__always)
-    private func value(raw: Int64) -> Value? {
+    @inlinable @inline(__always)
+    func value(raw: Int64) -> Value? {
         if let index = slotIndex(raw) { return pages[index &>> Self.pageShift][index & Self.pageMask] }
         return overflow.isEmpty ? nil : overflow[raw]
     }
 
     /// Whether `id` has a value.
-    func contains(_ id: ID) -> Bool {
+    @inlinable public func contains(_ id: ID) -> Bool {
         if let index = slotIndex(id.rawValue) { return isOccupied(index) }
         return !overflow.isEmpty && overflow[id.rawValue] != nil
     }
@@ -74,29 +78,29 @@ struct DenseTable<ID: RawRepresentable, Value> where ID.RawValue == Int64 {
     /// Compound mutations (`table[id]?.list.append(x)`) change the stored value in place, without
     /// copying the arrays inside it; hot paths use ``update(_:_:)``, which also avoids the accessor's
     /// coroutine.
-    subscript(id: ID) -> Value? {
+    @inlinable public subscript(id: ID) -> Value? {
         get { value(raw: id.rawValue) }
         set {
             let raw = id.rawValue
             if let index = slotIndex(raw) {
-                count += (newValue != nil ? 1 : 0) - (isOccupied(index) ? 1 : 0)
+                storedCount += (newValue != nil ? 1 : 0) - (isOccupied(index) ? 1 : 0)
                 pages[index &>> Self.pageShift][index & Self.pageMask] = newValue
             } else if let newValue {
                 insertOutsideSlots(newValue, raw: raw)
             } else if overflow.removeValue(forKey: raw) != nil {
-                count -= 1
+                storedCount -= 1
             }
         }
         _modify {
             let raw = id.rawValue
             if let index = slotIndex(raw) {
                 let wasPresent = isOccupied(index)
-                defer { count += (isOccupied(index) ? 1 : 0) - (wasPresent ? 1 : 0) }
+                defer { storedCount += (isOccupied(index) ? 1 : 0) - (wasPresent ? 1 : 0) }
                 yield &pages[index &>> Self.pageShift][index & Self.pageMask]
             } else {
                 // Moved out rather than copied, so the value stays uniquely referenced while mutated.
                 var value = overflow.isEmpty ? nil : overflow.removeValue(forKey: raw)
-                if value != nil { count -= 1 }
+                if value != nil { storedCount -= 1 }
                 defer { self[id] = value }
                 yield &value
             }
@@ -108,8 +112,8 @@ struct DenseTable<ID: RawRepresentable, Value> where ID.RawValue == Int64 {
     ///
     /// What the read model's updates use: a closure is inlined, where the subscript's `_modify` is a
     /// coroutine the optimiser leaves out of line and which then allocates its frame.
-    @inline(__always)
-    mutating func update<Result>(_ id: ID, _ body: (inout Value) throws -> Result) rethrows -> Result? {
+    @inlinable @inline(__always)
+    public mutating func update<Result>(_ id: ID, _ body: (inout Value) throws -> Result) rethrows -> Result? {
         if let index = slotIndex(id.rawValue) {
             let (page, offset) = (index &>> Self.pageShift, index & Self.pageMask)
             // Checked apart from the mutation: a `switch` or `take()` around `body` keeps a second
@@ -124,8 +128,8 @@ struct DenseTable<ID: RawRepresentable, Value> where ID.RawValue == Int64 {
 
     /// Like ``update(_:_:)``, but stores `defaultValue()` first when `id` has no value, so `body`
     /// always runs.
-    @inline(__always)
-    mutating func update<Result>(
+    @inlinable @inline(__always)
+    public mutating func update<Result>(
         _ id: ID, default defaultValue: @autoclosure () -> Value, _ body: (inout Value) throws -> Result
     ) rethrows -> Result {
         if let result = try update(id, body) { return result }
@@ -135,7 +139,7 @@ struct DenseTable<ID: RawRepresentable, Value> where ID.RawValue == Int64 {
     }
 
     /// Every value, in ascending id order.
-    var values: [Value] {
+    @inlinable public var values: [Value] {
         var result: [Value] = []
         result.reserveCapacity(count)
         forEachInIDOrder { _, value in result.append(value) }
@@ -144,7 +148,7 @@ struct DenseTable<ID: RawRepresentable, Value> where ID.RawValue == Int64 {
 
     /// Calls `body` with each id's raw value and its value, in ascending id order: the overflow's ids
     /// below 1, the slots, then the overflow's ids past them.
-    func forEachInIDOrder(_ body: (Int64, Value) throws -> Void) rethrows {
+    @inlinable public func forEachInIDOrder(_ body: (Int64, Value) throws -> Void) rethrows {
         let outside = overflow.isEmpty ? [] : overflow.sorted { $0.key < $1.key }
         let firstPastSlots = outside.firstIndex { $0.key > 0 } ?? outside.endIndex
         for (raw, value) in outside[..<firstPastSlots] { try body(raw, value) }
@@ -160,15 +164,15 @@ struct DenseTable<ID: RawRepresentable, Value> where ID.RawValue == Int64 {
 
     /// Stores a value for an id outside `1...slotCount`: in a slot, after adding slots to reach it,
     /// when that keeps the slots dense enough; in the overflow otherwise.
-    private mutating func insertOutsideSlots(_ value: Value, raw: Int64) {
+    @inlinable mutating func insertOutsideSlots(_ value: Value, raw: Int64) {
         // Bounded by the count, not by the last slot: an allowance relative to the end would let each
         // new id reach further than the last, and a few thousand ids claim billions of slots. `raw` is
         // past the end here, and the bound can't overflow: `count` is at most the memory's size.
-        guard raw > 0, raw <= max(2 * (Int64(count) + 1) + Self.gapAllowance, reach) else {
-            if overflow.updateValue(value, forKey: raw) == nil { count += 1 }
+        guard raw > 0, raw <= Swift.max(2 * (Int64(count) + 1) + Self.gapAllowance, reach) else {
+            if overflow.updateValue(value, forKey: raw) == nil { storedCount += 1 }
             return
         }
-        count += 1
+        storedCount += 1
         // Skipping ids: every slot added takes over its id's value from the overflow, if it had one,
         // so no id is ever in both stores. The writer's next id skips nothing and finds the overflow
         // empty.
@@ -177,12 +181,12 @@ struct DenseTable<ID: RawRepresentable, Value> where ID.RawValue == Int64 {
             appendSlot(overflow.isEmpty ? nil : overflow.removeValue(forKey: next))
             next += 1
         }
-        if !overflow.isEmpty, overflow.removeValue(forKey: raw) != nil { count -= 1 }
+        if !overflow.isEmpty, overflow.removeValue(forKey: raw) != nil { storedCount -= 1 }
         appendSlot(value)
     }
 
-    @inline(__always)
-    private mutating func appendSlot(_ value: Value?) {
+    @inlinable @inline(__always)
+    mutating func appendSlot(_ value: Value?) {
         if slotCount & Self.pageMask == 0 {
             var page = ContiguousArray<Value?>()
             // The first page grows as needed, so a small table stays small; later ones are allocated
@@ -199,7 +203,7 @@ extension DenseTable: Sendable where Value: Sendable {}
 
 extension DenseTable: Equatable where Value: Equatable {
     /// Equal when the same ids hold equal values, wherever each table happens to store them.
-    static func == (lhs: Self, rhs: Self) -> Bool {
+    @inlinable public static func == (lhs: Self, rhs: Self) -> Bool {
         guard lhs.count == rhs.count else { return false }
         // The same slots and no overflow: the common case, compared page by page.
         if lhs.slotCount == rhs.slotCount, lhs.overflow.isEmpty, rhs.overflow.isEmpty {
@@ -213,4 +217,27 @@ extension DenseTable: Equatable where Value: Equatable {
         }
         return equal
     }
+}
+
+extension DenseTable: Sequence {
+    /// Entries in ascending id order, like a dictionary's `(key, value)` pairs.
+    public typealias Element = (key: ID, value: Value)
+
+    /// Iterates a snapshot of the entries: for audits, checks and tests, not hot paths.
+    public func makeIterator() -> IndexingIterator<[Element]> {
+        var entries: [Element] = []
+        entries.reserveCapacity(count)
+        forEachInIDOrder { raw, value in
+            if let id = ID(rawValue: raw) { entries.append((id, value)) }
+        }
+        return entries.makeIterator()
+    }
+
+    /// Every id with a value, ascending.
+    public var keys: [ID] { map(\.key) }
+}
+
+extension DenseTable where ID: Hashable {
+    /// The entries as a dictionary.
+    public var dictionary: [ID: Value] { Dictionary(uniqueKeysWithValues: map { ($0.key, $0.value) }) }
 }
