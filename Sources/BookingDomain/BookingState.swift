@@ -40,7 +40,7 @@ public struct BookingState: Sendable, Equatable {
     public private(set) var bookings = DenseTable<BookingID, Booking>()
     /// Facilitators' notification cursors.
     public private(set) var acknowledgedPositions = DenseTable<UserID, Int64>()
-    private(set) var userIDsByEmail: [String: UserID] = [:]
+    private(set) var userIDsByEmail: [EmailKey: UserID] = [:]
     private(set) var userIDsByGoogleIdentity: [GoogleIdentity: UserID] = [:]
     /// Highest ids handed out so far; the next is one more (ids are never reused).
     public private(set) var lastUserID: Int64 = 0
@@ -51,7 +51,7 @@ public struct BookingState: Sendable, Equatable {
     public init() {}
 
     /// The account registered with an e-mail address, compared case-insensitively.
-    public func userID(forEmail email: String) -> UserID? { userIDsByEmail[email.lowercased()] }
+    public func userID(forEmail email: String) -> UserID? { userIDsByEmail[EmailKey(email)] }
 
     /// The account a Google identity signs in to.
     public func userID(for identity: GoogleIdentity) -> UserID? { userIDsByGoogleIdentity[identity] }
@@ -65,9 +65,9 @@ public struct BookingState: Sendable, Equatable {
     public mutating func evolve(_ event: BookingEvent) {
         switch event {
         case .userRegistered(let e):
-            let email = e.email.lowercased()
-            accounts[e.userID] = Account(email: email, role: e.role, googleIdentity: e.googleIdentity)
-            userIDsByEmail[email] = e.userID
+            let key = EmailKey(e.email)
+            accounts[e.userID] = Account(email: key.email, role: e.role, googleIdentity: e.googleIdentity)
+            userIDsByEmail[key] = e.userID
             if let identity = e.googleIdentity { userIDsByGoogleIdentity[identity] = e.userID }
             lastUserID = max(lastUserID, e.userID.rawValue)
         case .googleAccountLinked(let e):

@@ -128,3 +128,30 @@ public struct FacilitatorProfile: Hashable, Sendable, Codable {
         self.specialization = specialization
     }
 }
+
+extension String {
+    /// Lower-cased for comparing e-mail addresses, without allocating when there is nothing to lower
+    /// (stored addresses are already lower-case, and replay folds millions of them).
+    public var caseFoldedEmail: String {
+        utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } || !utf8.allSatisfy({ $0 < 0x80 }) ? lowercased() : self
+    }
+}
+
+/// A case-folded e-mail address that carries its hash, as a dictionary key.
+///
+/// Growing a dictionary re-hashes every key; with the hash stored, a rebuild registering a million
+/// accounts hashes each address once instead of at every growth.
+public struct EmailKey: Hashable, Sendable {
+    /// The lower-cased address.
+    public let email: String
+    private let hash: Int
+
+    /// Folds `email` to lower case and hashes it once.
+    public init(_ email: String) {
+        self.email = email.caseFoldedEmail
+        hash = self.email.hashValue
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.hash == rhs.hash && lhs.email == rhs.email }
+    public func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+}

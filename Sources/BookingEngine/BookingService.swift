@@ -83,23 +83,66 @@ public final class BookingService: Sendable {
 /// Folding the log into models, shared by start-up, `rebuild` and `audit replay`.
 public enum Replay {
     /// Decodes every event up to `through` (or the head) and folds it into the write model and the
-    /// read model. Runs at millions of events per second: records are read zero-copy from the map.
+    /// read model. Records are read zero-copy from the map; the two models are folded on two threads,
+    /// each with its own scan, since they share nothing but the log.
     public static func fold(
         _ log: LMDBEventLog, through: Int64?, progress: ((_ done: Int64, _ total: Int64) -> Void)? = nil
     ) throws -> (state: BookingState, model: BookingReadModel) {
+        let head = through ?? log.committedHead
+        let results = FoldResults()
+        nonisolated(unsafe) let progress = progress  // called from the read-model thread only
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            do {
+                if index == 0 {
+                    results.state = try foldWriteModel(log, through: head)
+                } else {
+                    results.model = try foldReadModel(log, through: head, progress: progress)
+                }
+            } catch {
+                results.record(error)
+            }
+        }
+        if let error = results.error { throw error }
+        return (results.state, results.model)
+    }
+
+    /// The write model alone.
+    public static func foldWriteModel(_ log: LMDBEventLog, through: Int64?) throws -> BookingState {
         let codec = BookingEventCodec()
         var state = BookingState()
+        try log.scanSync(after: 0, through: through) { _, bytes in
+            state.evolve(try codec.decode(RecordView(parsing: bytes)))
+            return true
+        }
+        return state
+    }
+
+    /// The read model alone.
+    public static func foldReadModel(
+        _ log: LMDBEventLog, through: Int64?, progress: ((_ done: Int64, _ total: Int64) -> Void)? = nil
+    ) throws -> BookingReadModel {
+        let codec = BookingEventCodec()
         var model = BookingReadModel()
         let total = through ?? log.committedHead
         try log.scanSync(after: 0, through: through) { key, bytes in
             let view = try RecordView(parsing: bytes)
-            let event = try codec.decode(view)
-            state.evolve(event)
-            model.apply(event, position: view.position, recordedAt: Timestamp(rawValue: view.recordedAt))
+            model.apply(try codec.decode(view), position: view.position, recordedAt: Timestamp(rawValue: view.recordedAt))
             if let progress, key & 0xFFFF == 0 { progress(key, total) }
             return true
         }
         progress?(model.position, total)
-        return (state, model)
+        return model
+    }
+}
+
+/// Where the two fold threads leave their results; each writes only its own field.
+private final class FoldResults: @unchecked Sendable {
+    var state = BookingState()
+    var model = BookingReadModel()
+    private let lock = NSLock()
+    private(set) var error: (any Error)?
+
+    func record(_ error: any Error) {
+        lock.withLock { self.error = self.error ?? error }
     }
 }

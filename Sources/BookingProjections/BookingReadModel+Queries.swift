@@ -19,7 +19,7 @@ extension BookingReadModel {
     /// The account registered with `email`, compared case-insensitively, as login and the uniqueness
     /// check expect.
     public func user(forEmail email: String) -> UserView? {
-        userIDsByEmail[EmailKey(email.lowercased())].flatMap { users[$0] }
+        userIDsByEmail[EmailKey(email)].flatMap { users[$0] }
     }
 
     /// The account a verified Google identity signs in to.

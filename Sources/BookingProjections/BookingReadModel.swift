@@ -41,26 +41,6 @@ public struct BookingReadModel: Sendable, Equatable {
         }
     }
 
-    /// A lower-cased e-mail as the index's key, carrying its hash.
-    ///
-    /// A dictionary rehashes every key each time it grows and compares keys at each probe; with bare
-    /// `String` keys that meant hashing every address again and following a pointer to its bytes per
-    /// probe, half of what a registration cost. With the hash alongside, both are integer operations
-    /// and only a true match compares the text. The hash is `String`'s own, seeded per process, so
-    /// flooding the index is no easier than before.
-    struct EmailKey: Hashable, Sendable {
-        let email: String
-        private let hash: Int
-
-        init(_ email: String) {
-            self.email = email
-            hash = email.hashValue
-        }
-
-        static func == (lhs: Self, rhs: Self) -> Bool { lhs.hash == rhs.hash && lhs.email == rhs.email }
-        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
-    }
-
     /// The last log position applied: the checkpoint. Events at or below it are ignored, so replaying
     /// the log from any earlier point is a no-op.
     public private(set) var position: Int64 = 0
@@ -141,11 +121,11 @@ public struct BookingReadModel: Sendable, Equatable {
         // Ids are never reused; a second registration under one id can't come from the writer, and
         // taking it would orphan the first account's e-mail index entry.
         guard !users.contains(e.userID) else { return }
-        let email = e.email.lowercased()
+        let key = EmailKey(e.email)
         users[e.userID] = UserView(
-            id: e.userID, email: email, name: e.name, role: e.role, profile: e.profile, passwordHash: e.passwordHash,
+            id: e.userID, email: key.email, name: e.name, role: e.role, profile: e.profile, passwordHash: e.passwordHash,
             googleIdentity: e.googleIdentity, createdAt: recordedAt)
-        userIDsByEmail[EmailKey(email)] = e.userID
+        userIDsByEmail[key] = e.userID
         if let identity = e.googleIdentity { userIDsByGoogleIdentity[identity] = e.userID }
         extendUserKeyedTables()
         if e.role == .facilitator, !facilitatorTotals.contains(e.userID) { facilitatorTotals[e.userID] = FacilitatorTotals() }

@@ -71,6 +71,26 @@ struct Bench: AsyncParsableCommand {
         let scanRate = Int(Double(scanned) / (ContinuousClock.now - scanStarted).seconds)
         rows.append(("raw LMDB: cursor scan of the events database", "\(scanRate) values/s", "\(scanned) values"))
 
+        let codec = BookingEventCodec()
+        var decodeStarted = ContinuousClock.now
+        var decoded = 0
+        try log.scanSync(after: 0, through: nil) { _, bytes in
+            let view = try RecordView(parsing: bytes)
+            _ = try codec.decode(view)
+            decoded += 1
+            return true
+        }
+        let decodeRate = Int(Double(decoded) / (ContinuousClock.now - decodeStarted).seconds)
+        rows.append(("replay: scan + parse + decode only", "\(decodeRate) events/s", "\(decoded) events"))
+        decodeStarted = ContinuousClock.now
+        var writeModel = BookingState()
+        try log.scanSync(after: 0, through: nil) { _, bytes in
+            writeModel.evolve(try codec.decode(RecordView(parsing: bytes)))
+            return true
+        }
+        let stateRate = Int(Double(decoded) / (ContinuousClock.now - decodeStarted).seconds)
+        rows.append(("replay: decode + write model", "\(stateRate) events/s", "\(decoded) events"))
+
         let rebuildStarted = ContinuousClock.now
         let (_, model) = try Replay.fold(log, through: nil)
         let rebuildRate = Int(Double(model.position) / (ContinuousClock.now - rebuildStarted).seconds)
