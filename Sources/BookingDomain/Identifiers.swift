@@ -1,52 +1,45 @@
-/// A registered account. Integer ids are allocated by the single writer, as the predecessor's clients expect.
-public struct UserID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
-    /// The integer the API shows.
-    public var rawValue: Int64
+/// An integer id allocated by the single writer (users, sessions, bookings), as the predecessor's
+/// clients expect. Each kind is its own type, so a user id can't be passed where a session id is due.
+public protocol IntegerIdentifier: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible
+where RawValue == Int64 {
+    /// The stream-name prefix: `user`, `session`, `booking`.
+    static var kind: String { get }
+    init(rawValue: Int64)
+}
+
+extension IntegerIdentifier {
     /// Wraps an integer id.
-    public init(rawValue: Int64) { self.rawValue = rawValue }
-    /// Wraps an integer id.
-    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+    public init(_ rawValue: Int64) { self.init(rawValue: rawValue) }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-    public var description: String { "user-\(rawValue)" }
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(Int64.self) }
+    /// The id's stream name, e.g. `session-42`.
+    public var description: String { "\(Self.kind)-\(rawValue)" }
+    /// Encoded as the bare integer the API shows.
+    public init(from decoder: any Decoder) throws { self.init(rawValue: try decoder.singleValueContainer().decode(Int64.self)) }
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
     }
+}
+
+/// A registered account.
+public struct UserID: IntegerIdentifier {
+    public static let kind = "user"
+    public var rawValue: Int64
+    public init(rawValue: Int64) { self.rawValue = rawValue }
 }
 
 /// A session or retreat published by a facilitator.
-public struct SessionID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
-    /// The integer the API shows.
+public struct SessionID: IntegerIdentifier {
+    public static let kind = "session"
     public var rawValue: Int64
-    /// Wraps an integer id.
     public init(rawValue: Int64) { self.rawValue = rawValue }
-    /// Wraps an integer id.
-    public init(_ rawValue: Int64) { self.rawValue = rawValue }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-    public var description: String { "session-\(rawValue)" }
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(Int64.self) }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// One seat booked by one user on one session.
-public struct BookingID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
-    /// The integer the API shows.
+public struct BookingID: IntegerIdentifier {
+    public static let kind = "booking"
     public var rawValue: Int64
-    /// Wraps an integer id.
     public init(rawValue: Int64) { self.rawValue = rawValue }
-    /// Wraps an integer id.
-    public init(_ rawValue: Int64) { self.rawValue = rawValue }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-    public var description: String { "booking-\(rawValue)" }
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(Int64.self) }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// A point in time in whole milliseconds since 1970-01-01T00:00:00Z.
