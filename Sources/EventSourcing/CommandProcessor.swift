@@ -116,9 +116,16 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
     public var currentMetrics: Metrics { metrics.withLock { $0 } }
 
     /// Runs the writer loop until the task is cancelled; then refuses new commands and fails queued ones.
+    ///
+    /// The loop runs on its own thread (``DedicatedThreadExecutor``); a log whose `append` does not
+    /// suspend (the LMDB one) then commits on that thread too.
     public func run() async {
-        while let batch = await nextBatch() {
-            await process(batch)
+        let executor = DedicatedThreadExecutor(name: "booking.writer")
+        defer { executor.shutdown() }
+        await withTaskExecutorPreference(executor) {
+            while let batch = await nextBatch() {
+                await process(batch)
+            }
         }
         let leftovers = queue.withLock { queue in
             queue.isStopped = true

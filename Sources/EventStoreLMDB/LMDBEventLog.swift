@@ -15,8 +15,9 @@ import Synchronization
 /// - `meta`: `layout` → the layout version below, checked at open so a future release can tell an
 ///   older store from a damaged one.
 ///
-/// All writes run on one serial queue (LMDB allows one writer; its transactions are bound to the
-/// thread that began them, so no `await` ever happens inside one). Reads use their own MVCC read
+/// Appends run synchronously on the caller's thread, one at a time (LMDB allows one writer, and its
+/// transactions are bound to the thread that began them, so no `await` ever happens inside one). The
+/// command processor calls it from its dedicated writer thread. Reads use their own MVCC read
 /// transactions and never wait for the writer. Commits are fully synced unless the options say otherwise.
 public final class LMDBEventLog: EventLog {
     /// How to open the store.
@@ -61,9 +62,8 @@ public final class LMDBEventLog: EventLog {
     private let idempotency: LMDBDatabase
     /// The version of this database layout (record format and index keys).
     public static let layoutVersion = "booking-engine/lmdb/1"
-    private let writerQueue = DispatchQueue(label: "booking.event-log.writer")
-    /// Only touched on `writerQueue`.
-    private nonisolated(unsafe) var writerHead: Head
+    /// The last appended event, guarded by the lock that also serialises appends.
+    private let writerHead: Mutex<Head>
     private let committedPosition: Atomic<Int64>
     private let waiters = Mutex<(nextID: Int, byID: [Int: Waiter])>((0, [:]))
 
@@ -96,7 +96,7 @@ public final class LMDBEventLog: EventLog {
                 return Head(position: view.position, hash: Array(view.hash))
             }
         }
-        writerHead = head
+        writerHead = Mutex(head)
         committedPosition = Atomic(head.position)
     }
 
@@ -106,15 +106,16 @@ public final class LMDBEventLog: EventLog {
     // MARK: Appending
 
     public func append(_ requests: [AppendRequest]) async throws -> [AppendResult] {
-        guard !isReadOnly else { throw EventLogError.readOnly }
-        return try await withCheckedThrowingContinuation { continuation in
-            writerQueue.async {
-                continuation.resume(with: Result { try self.appendOnWriterQueue(requests) })
-            }
-        }
+        try appendSynchronously(requests)
     }
 
-    private func appendOnWriterQueue(_ requests: [AppendRequest]) throws -> [AppendResult] {
+    /// ``append(_:)`` without suspending: blocks the calling thread for the commit.
+    public func appendSynchronously(_ requests: [AppendRequest]) throws -> [AppendResult] {
+        guard !isReadOnly else { throw EventLogError.readOnly }
+        return try writerHead.withLock { writerHead in try append(requests, after: &writerHead) }
+    }
+
+    private func append(_ requests: [AppendRequest], after writerHead: inout Head) throws -> [AppendResult] {
         let start = writerHead
         let (results, newHead) = try environment.write { txn -> ([AppendResult], Head) in
             // The closure may run again if the map has to grow, so it only touches the transaction and locals.

@@ -25,6 +25,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Events appended in the 16-submitter phase.")
     var sixteenSubmitterEvents = 100_000
 
+    @Flag(help: "Diagnostics only: commit without fsync, to see the engine's CPU ceiling. Never used by serve.")
+    var unsafeNoSync = false
+
     @Flag(help: "Keep the engine's store in DATA-DIR/engine afterwards (for profiling rebuild or verify).")
     var keepData = false
 
@@ -40,7 +43,8 @@ struct Bench: AsyncParsableCommand {
         rows.append(("raw LMDB: synced commits, one 200-byte value each", "\(raw.commitsPerSecond) commits/s", "the fsync floor"))
         rows.append(("raw LMDB: synced commits of 64 values each", "\(raw.batchedValuesPerSecond) values/s", "the group-commit ceiling"))
 
-        let service = try BookingService.open(dataDirectory: dataDirectory + "/engine")
+        let service = try BookingService.open(
+            dataDirectory: dataDirectory + "/engine", options: LMDBEventLog.Options(durability: unsafeNoSync ? .noSync : .synced))
         let runner = Task { await service.run() }
         let workload = try await BookingWorkload.prepare(service)
         var total = Int(service.log.committedHead)
