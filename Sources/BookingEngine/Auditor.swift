@@ -23,16 +23,33 @@ public enum Auditor {
     }
 
     /// Checks positions, links, hashes and payloads of the whole log.
+    ///
+    /// The log is split in two halves verified on two threads: each record carries the hash it links
+    /// to, so the second half can be checked on its own and joined to the first by one comparison.
     public static func verify(_ log: LMDBEventLog, progress: ((Int64, Int64) -> Void)? = nil) throws -> VerificationReport {
-        let codec = BookingEventCodec()
-        var verifier = ChainVerifier()
         let head = try log.storedHead().position
-        try log.scanSync(after: 0, through: nil) { key, record in
-            let keepGoing = verifier.check(key: key, record: record) { view in _ = try codec.decode(view) }
-            if let progress, key & 0xFFFF == 0 { progress(key, head) }
-            return keepGoing
+        let middle = head / 2
+        let ranges: [(after: Int64, through: Int64)] = [(0, middle), (middle, head)]
+        let results = VerifierResults(count: ranges.count)
+        nonisolated(unsafe) let progress = progress  // called from the first range's thread only
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
+            let codec = BookingEventCodec()
+            let range = ranges[index]
+            var verifier = index == 0 ? ChainVerifier() : ChainVerifier(startingAt: range.after + 1)
+            do {
+                try log.scanSync(after: range.after, through: range.through) { key, record in
+                    let keepGoing = verifier.check(key: key, record: record) { view in _ = try codec.decode(view) }
+                    if index == 0, let progress, key & 0xFFFF == 0 { progress(key * 2, head) }
+                    return keepGoing
+                }
+                verifier.finish(expectedHead: range.through)
+                results.store(verifier, at: index)
+            } catch {
+                results.record(error)
+            }
         }
-        verifier.finish(expectedHead: head)
+        if let error = results.error { throw error }
+        let verifier = results.verifiers[0]!.join(results.verifiers[1]!)
         progress?(verifier.checked, head)
         return VerificationReport(
             eventsChecked: verifier.checked, headPosition: verifier.expectedPosition - 1, headHash: verifier.lastHash.hexString,
@@ -136,4 +153,16 @@ public struct ReplayedState: Codable, Equatable, Sendable {
                 cancellationCause: booking.cancellationCause?.rawValue)
         }
     }
+}
+
+/// Where the verification threads leave their results; each writes only its own slot.
+private final class VerifierResults: @unchecked Sendable {
+    private(set) var verifiers: [ChainVerifier?]
+    private(set) var error: (any Error)?
+    private let lock = NSLock()
+
+    init(count: Int) { verifiers = Array(repeating: nil, count: count) }
+
+    func store(_ verifier: ChainVerifier, at index: Int) { lock.withLock { verifiers[index] = verifier } }
+    func record(_ error: any Error) { lock.withLock { self.error = self.error ?? error } }
 }

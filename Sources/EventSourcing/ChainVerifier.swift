@@ -44,9 +44,42 @@ public struct ChainVerifier {
     public private(set) var lastHash: [UInt8] = EventRecordFormat.genesisHash
     /// The first problem, once found; checking stops there.
     public private(set) var failure: Failure?
+    /// For a verifier that starts mid-log without knowing the hash before it: the previous hash its
+    /// first record claims, to be checked against the preceding range's last hash (see ``join(_:)``).
+    public private(set) var claimedStartHash: [UInt8]?
+    private var trustsFirstLink = false
 
     /// Starts at position 1 with the genesis hash.
     public init() {}
+
+    /// Starts at `position`, taking the first record's previous hash on trust; ``join(_:)`` checks it
+    /// later against the range before. This is what lets verification run on several threads.
+    public init(startingAt position: Int64) {
+        expectedPosition = position
+        trustsFirstLink = true
+    }
+
+    /// Combines this verifier (the earlier range, finished) with the one for the range right after it
+    /// (also finished): the first problem in log order wins, and the link between the ranges is checked.
+    public func join(_ next: ChainVerifier) -> ChainVerifier {
+        if failure != nil { return self }
+        guard let claimed = next.claimedStartHash else {
+            // The later range read no good first record: it was empty, or failed on its first record.
+            return next.failure == nil ? self : next.adding(checked: checked)
+        }
+        guard claimed == lastHash else {
+            var broken = self
+            broken.failure = Failure(position: expectedPosition, problem: .brokenLink)
+            return broken
+        }
+        return next.adding(checked: checked)
+    }
+
+    private func adding(checked earlier: Int64) -> ChainVerifier {
+        var result = self
+        result.checked += earlier
+        return result
+    }
 
     /// Checks the next record. Returns `false` once a problem was found (so a scan can stop).
     public mutating func check(
@@ -63,6 +96,11 @@ public struct ChainVerifier {
             return fail(at: key, .malformed(error.description))
         }
         guard view.position == key else { return fail(at: key, .positionMismatch(key: key, stored: view.position)) }
+        if trustsFirstLink {
+            trustsFirstLink = false
+            claimedStartHash = Array(view.previousHash)
+            lastHash = Array(view.previousHash)
+        }
         guard view.previousHash.elementsEqual(lastHash) else { return fail(at: key, .brokenLink) }
         let computed = EventRecordFormat.chainHash(previousHash: view.previousHash, body: view.body)
         guard computed.elementsEqual(view.hash) else { return fail(at: key, .hashMismatch) }
