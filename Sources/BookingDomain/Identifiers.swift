@@ -126,7 +126,10 @@ extension String {
     /// Lower-cased for comparing e-mail addresses, without allocating when there is nothing to lower
     /// (stored addresses are already lower-case, and replay folds millions of them).
     public var caseFoldedEmail: String {
-        utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } || !utf8.allSatisfy({ $0 < 0x80 }) ? lowercased() : self
+        var copy = self
+        // Upper-case ASCII or anything non-ASCII needs the real lowercasing; one pass over the bytes decides.
+        let needsFolding = copy.withUTF8 { bytes in bytes.contains { $0 &- UInt8(ascii: "A") < 26 || $0 >= 0x80 } }
+        return needsFolding ? lowercased() : self
     }
 }
 

@@ -31,8 +31,16 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Keep the engine's store in DATA-DIR/engine afterwards (for profiling rebuild or verify).")
     var keepData = false
 
+    @Flag(help: "Skip the append phases: measure replay and verify on the store kept in DATA-DIR/engine.")
+    var replayOnly = false
+
     func run() async throws {
         let fileManager = FileManager.default
+        if replayOnly {
+            let log = try LMDBEventLog(directory: dataDirectory + "/engine", options: .init(readOnly: true))
+            try printTable(try replayRows(log), head: log.committedHead)
+            return
+        }
         try? fileManager.removeItem(atPath: dataDirectory)
         try fileManager.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         var rows: [(String, String, String)] = []
@@ -63,9 +71,20 @@ struct Bench: AsyncParsableCommand {
         }
         runner.cancel()
         _ = await runner.value
-        let log = service.log
-        let head = log.committedHead
+        rows += try replayRows(service.log)
+        try printTable(rows, head: service.log.committedHead)
+        if !keepData { try? fileManager.removeItem(atPath: dataDirectory) }
+    }
 
+    private func printTable(_ rows: [(String, String, String)], head: Int64) throws {
+        print("log: \(head) events, \(try fileSize(dataDirectory + "/engine/data.mdb") >> 20) MiB on disk")
+        print("| measurement | rate | notes |")
+        print("|---|---|---|")
+        for (name, rate, notes) in rows { print("| \(name) | \(rate) | \(notes) |") }
+    }
+
+    private func replayRows(_ log: LMDBEventLog) throws -> [(String, String, String)] {
+        var rows: [(String, String, String)] = []
         let scanStarted = ContinuousClock.now
         var scanned = 0
         try log.scanSync(after: 0, through: nil) { _, _ in
@@ -94,6 +113,10 @@ struct Bench: AsyncParsableCommand {
         }
         let stateRate = Int(Double(decoded) / (ContinuousClock.now - decodeStarted).seconds)
         rows.append(("replay: decode + write model", "\(stateRate) events/s", "\(decoded) events"))
+        decodeStarted = ContinuousClock.now
+        let readModel = try Replay.foldReadModel(log, through: nil)
+        let modelRate = Int(Double(readModel.position) / (ContinuousClock.now - decodeStarted).seconds)
+        rows.append(("replay: decode + read model", "\(modelRate) events/s", "\(readModel.position) events"))
 
         let rebuildStarted = ContinuousClock.now
         let (_, model) = try Replay.fold(log, through: nil)
@@ -105,12 +128,7 @@ struct Bench: AsyncParsableCommand {
         let verifyRate = Int(Double(report.eventsChecked) / (ContinuousClock.now - verifyStarted).seconds)
         guard report.isIntact else { throw WorkloadError("verify failed: \(report)") }
         rows.append(("audit verify (parse + SHA-256 chain + decode)", "\(verifyRate) events/s", "\(report.eventsChecked) events"))
-
-        print("log: \(head) events, \(try fileSize(dataDirectory + "/engine/data.mdb") >> 20) MiB on disk")
-        print("| measurement | rate | notes |")
-        print("|---|---|---|")
-        for (name, rate, notes) in rows { print("| \(name) | \(rate) | \(notes) |") }
-        if !keepData { try? fileManager.removeItem(atPath: dataDirectory) }
+        return rows
     }
 
     private func drive(_ workload: BookingWorkload, submitters: Int, events: Int) async throws -> Int {
