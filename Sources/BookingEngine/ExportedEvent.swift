@@ -91,19 +91,40 @@ public struct ExportedEvent: Codable, Hashable, Sendable {
         try container.encode(hash, forKey: .hash)
     }
 
+    /// How export files write a time (milliseconds since 1970, UTC).
+    public static func exportedTime(_ milliseconds: Int64) -> String { iso8601(milliseconds: milliseconds) }
+
+    /// Reads a time as export files write it; `nil` when it is not in that form.
+    public static func parsedTime(_ text: String) -> Int64? { milliseconds(iso8601: text) }
+
     /// The envelope's timestamp in milliseconds, parsed back from ``recordedAt``.
     public var recordedAtMilliseconds: Int64? { ExportedEvent.milliseconds(iso8601: recordedAt) }
 
+    /// `2026-11-29T08:00:00.007Z`. Whole seconds go through `Date` (exact for integers); the
+    /// milliseconds are written from the integer, since a `Date`'s floating point would round some
+    /// of them away and an import would then rebuild different bytes.
     static func iso8601(milliseconds: Int64) -> String {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-            .formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        let (seconds, fraction) = milliseconds.floorDivided(by: 1000)
+        let whole = Date(timeIntervalSince1970: Double(seconds))
+            .formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+        let digits = String(fraction)
+        return whole.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 
+    /// Parses what ``iso8601(milliseconds:)`` writes (UTC, `Z`, up to three fractional digits).
     static func milliseconds(iso8601 text: String) -> Int64? {
-        guard let date = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)) else {
-            return nil
+        guard text.hasSuffix("Z") else { return nil }
+        let parts = text.dropLast().split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2 else { return nil }
+        guard let whole = try? Date(String(parts[0]) + "Z", strategy: .iso8601.year().month().day().time(includingFractionalSeconds: false))
+        else { return nil }
+        var fraction: Int64 = 0
+        if parts.count == 2 {
+            let digits = parts[1]
+            guard (1...3).contains(digits.count), digits.allSatisfy(\.isASCII), let value = Int64(digits), value >= 0 else { return nil }
+            fraction = value * [100, 10, 1][digits.count - 1]
         }
-        return Int64((date.timeIntervalSince1970 * 1000).rounded())
+        return Int64(whole.timeIntervalSince1970) * 1000 + fraction
     }
 
     /// The encoder for export files: one compact line per event, snake_case keys, sorted so lines are stable.
@@ -186,4 +207,12 @@ struct AnyCodingKey: CodingKey {
     init(_ string: String) { stringValue = string }
     init?(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
+}
+
+extension Int64 {
+    /// Quotient and remainder rounding toward negative infinity, so times before 1970 format correctly.
+    func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
 }
