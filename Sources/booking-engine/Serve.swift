@@ -28,16 +28,28 @@ struct Serve: AsyncParsableCommand {
         let service = try BookingService.open(
             dataDirectory: store.dataDirectory, options: store.logOptions(readOnly: false), logger: logger,
             progress: ProgressReporter(label: "rebuilding projections").callback)
-        let position = service.projection.position
+        // Trap the signals before saying we're up: until a dispatch source is registered, SIGTERM's
+        // default action would kill the process instead of shutting it down gracefully.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let group = ServiceGroup(services: [EngineService(service: service)], gracefulShutdownSignals: [], logger: logger)
         logger.info(
             "store open",
             metadata: [
-                "data_dir": "\(store.dataDirectory)", "log.position": "\(position)",
+                "data_dir": "\(store.dataDirectory)", "log.position": "\(service.projection.position)",
                 "rebuild_ms": "\((ContinuousClock.now - started).milliseconds)",
             ])
-        let group = ServiceGroup(
-            services: [EngineService(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        let signalLogger = logger
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                for await signal in signals {
+                    signalLogger.info("shutting down", metadata: ["signal": "\(signal)"])
+                    await group.triggerGracefulShutdown()
+                    return
+                }
+            }
+            try await group.run()
+            tasks.cancelAll()
+        }
         logger.info("stopped", metadata: ["log.position": "\(service.projection.position)"])
     }
 }
