@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // The C library and its small safe wrapper.
@@ -47,10 +48,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The REST façade: Hummingbird application, routes, middleware.
+        .target(
+            name: "BookingAPI",
+            dependencies: [
+                "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         .executableTarget(
             name: "booking-engine",
             dependencies: [
-                "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB", "LMDB",
+                "BookingAPI", "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB", "LMDB",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,6 +77,15 @@ let package = Package(
         .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing"], swiftSettings: swiftSettings),
         .testTarget(name: "EventStoreLMDBTests", dependencies: ["EventStoreLMDB"], swiftSettings: swiftSettings),
         .testTarget(name: "BookingProjectionsTests", dependencies: ["BookingProjections"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BookingAPITests",
+            dependencies: [
+                "BookingAPI", "BookingEngine", "BookingDomain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "BookingEngineTests",
             dependencies: ["BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB"],

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BookingAPI
 import BookingEngine
 import BookingProjections
 import EventSourcing
@@ -11,7 +12,7 @@ import UnixSignals
 /// `serve`: opens the store, rebuilds the projections and runs the engine until SIGTERM or SIGINT.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the engine with its embedded store (the HTTP API binds --host/--port).")
+        abstract: "Run the engine and its HTTP API with the embedded store.")
 
     @OptionGroup var store: StoreOptions
 
@@ -31,7 +32,9 @@ struct Serve: AsyncParsableCommand {
         // Trap the signals before saying we're up: until a dispatch source is registered, SIGTERM's
         // default action would kill the process instead of shutting it down gracefully.
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        let group = ServiceGroup(services: [EngineService(service: service)], gracefulShutdownSignals: [], logger: logger)
+        let configuration = try APIConfiguration(host: host, port: port, environment: ProcessInfo.processInfo.environment)
+        let application = buildApplication(configuration: configuration, service: service, logger: logger)
+        let group = ServiceGroup(services: [application], gracefulShutdownSignals: [], logger: logger)
         logger.info(
             "store open",
             metadata: [
@@ -51,15 +54,6 @@ struct Serve: AsyncParsableCommand {
             tasks.cancelAll()
         }
         logger.info("stopped", metadata: ["log.position": "\(service.projection.position)"])
-    }
-}
-
-/// Runs the writer and the projection follower as a lifecycle service.
-struct EngineService: Service {
-    let service: BookingService
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown { await service.run() }
     }
 }
 

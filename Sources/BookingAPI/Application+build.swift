@@ -1,0 +1,51 @@
+import BookingEngine
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The one entry point for `serve` and the tests: the engine's HTTP application.
+///
+/// Middleware, outermost first: request log (one line per request, with its id), security headers,
+/// errors (every failure becomes `{"error": ...}`), rate limits; then the routes. The engine itself
+/// (`BookingService.run`) is added as a service, so it starts and stops with the server.
+public func buildApplication(
+    configuration: APIConfiguration, service: BookingService, logger: Logger = Logger(label: "booking.api")
+) -> some ApplicationProtocol {
+    var routes = RouteTable()
+    let router = Router(context: BookingRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
+    // The error middleware needs the final route table for 405s, so it reads it through a box
+    // filled once the routes are registered below.
+    let table = RouteTableBox()
+    router.add(middleware: ErrorMiddleware(routes: table))
+    router.add(middleware: RateLimitMiddleware(configuration: configuration) { _, context in context.remoteAddress?.ipAddress })
+
+    HealthController(service: service).register(on: router, table: &routes)
+    table.set(routes)
+
+    var application = Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        logger: logger)
+    application.addServices(EngineLifecycle(service: service))
+    return application
+}
+
+/// Runs the engine's writer beside the HTTP server.
+struct EngineLifecycle: Service {
+    let service: BookingService
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await service.run() }
+    }
+}
+
+/// The route table, written once at start-up and read by every request afterwards.
+final class RouteTableBox: Sendable {
+    private let storage = Mutex(RouteTable())
+    func set(_ table: RouteTable) { storage.withLock { $0 = table } }
+    var table: RouteTable { storage.withLock { $0 } }
+}

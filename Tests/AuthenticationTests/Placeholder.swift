@@ -1,0 +1,4 @@
+import Testing
+import Authentication
+import Hummingbird
+@Test func placeholder() {}

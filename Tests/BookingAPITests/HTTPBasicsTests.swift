@@ -1,0 +1,95 @@
+import BookingAPI
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct HTTPBasicsTests {
+    @Test func healthReportsTheStore() async throws {
+        try await withLiveApplication { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                let body = try JSONSerialization.jsonObject(with: Data(response.body.text.utf8)) as? [String: Any]
+                #expect(body?["status"] as? String == "ok")
+                #expect((body?["store"] as? [String: Any])?["last_position"] as? Int == 0)
+            }
+        }
+    }
+
+    @Test func everyResponseCarriesTheSecurityHeaders() async throws {
+        try await withLiveApplication { client in
+            for (uri, method) in [("/health", HTTPRequest.Method.get), ("/nowhere", .get), ("/health", .post)] {
+                try await client.execute(uri: uri, method: method) { response in
+                    #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                    #expect(response.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+                    #expect(response.headers[.contentSecurityPolicy] == "default-src 'none'; frame-ancestors 'none'")
+                    #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+                    #expect(response.headers[.strictTransportSecurity] == "max-age=63072000; includeSubDomains")
+                    #expect(response.headers[.crossOriginResourcePolicy] == "same-origin")
+                    #expect(response.headers[HTTPField.Name("X-XSS-Protection")!] == nil)
+                    #expect(response.headers[.server] == nil)
+                    #expect(response.headers[HTTPField.Name("X-Request-ID")!] != nil)
+                }
+            }
+        }
+    }
+
+    @Test func unknownRoutesAreJSON404sAndWrongMethodsAre405s() async throws {
+        try await withLiveApplication { client in
+            try await client.execute(uri: "/api/does-not-exist", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.body.text == #"{"error":"Not found"}"#)
+            }
+            for method in [HTTPRequest.Method.post, .delete, .trace, .put] {
+                try await client.execute(uri: "/health", method: method) { response in
+                    #expect(response.status == .methodNotAllowed, "\(method)")
+                    #expect(response.headers[.allow] == "GET")
+                    #expect(response.body.text.contains("\"error\""))
+                }
+            }
+        }
+    }
+
+    @Test func apiRequestsBeyondTheBurstGet429WithRetryAfter() async throws {
+        try await withLiveApplication { client in
+            var statuses: [HTTPResponse.Status] = []
+            var retryAfter: String?
+            for _ in 0..<25 {
+                try await client.execute(uri: "/api/anything", method: .get) { response in
+                    statuses.append(response.status)
+                    if response.status == .tooManyRequests { retryAfter = response.headers[.retryAfter] }
+                }
+            }
+            // 21 at once (burst 20 + 1); the requests run far faster than one per 100 ms, so at most
+            // a couple more are refilled before the test finishes.
+            #expect(statuses.prefix(21).allSatisfy { $0 == .notFound })
+            #expect(statuses.contains(.tooManyRequests))
+            #expect(retryAfter == "1")
+            // /health is not an /api route: never limited.
+            for _ in 0..<30 {
+                try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
+            }
+        }
+    }
+
+    @Test func rateLimitsCanBeSwitchedOff() async throws {
+        let configuration = try APIConfiguration(host: "127.0.0.1", port: 0, environment: ["RATE_LIMIT_ENABLED": "false"])
+        try await withLiveApplication(configuration) { client in
+            for _ in 0..<40 {
+                try await client.execute(uri: "/api/anything", method: .get) { #expect($0.status == .notFound) }
+            }
+        }
+    }
+
+    @Test func badConfigurationNamesTheVariable() {
+        #expect(throws: ConfigurationError.self) { try APIConfiguration(host: "h", port: 1, environment: ["RATE_LIMIT_API_BURST": "lots"]) }
+        do {
+            _ = try APIConfiguration(host: "h", port: 1, environment: ["RATE_LIMIT_ENABLED": "maybe"])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("RATE_LIMIT_ENABLED"))
+        }
+    }
+}
