@@ -10,11 +10,15 @@ public struct APIConfiguration: Sendable {
     public var apiRateLimit: RateLimiter.Rule?
     /// Peers allowed to name the client in `X-Forwarded-For` (exact addresses).
     public var trustedProxies: Set<String>
+    /// Origins browsers may call the API from (`CORS_ALLOWED_ORIGINS`, comma-separated); empty by default.
+    public var corsAllowedOrigins: Set<String>
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, authRateLimit: RateLimiter.Rule? = .perMinute(5, burst: 5),
-        apiRateLimit: RateLimiter.Rule? = .perSecond(10, burst: 20), trustedProxies: Set<String> = []
+        apiRateLimit: RateLimiter.Rule? = .perSecond(10, burst: 20), trustedProxies: Set<String> = [],
+        corsAllowedOrigins: Set<String> = []
     ) {
+        self.corsAllowedOrigins = corsAllowedOrigins
         self.host = host
         self.port = port
         self.authRateLimit = authRateLimit
@@ -23,7 +27,8 @@ public struct APIConfiguration: Sendable {
     }
 
     /// Reads `RATE_LIMIT_ENABLED`, `RATE_LIMIT_AUTH_PER_MINUTE`, `RATE_LIMIT_AUTH_BURST`,
-    /// `RATE_LIMIT_API_PER_SECOND`, `RATE_LIMIT_API_BURST` and `TRUSTED_PROXIES` (comma-separated).
+    /// `RATE_LIMIT_API_PER_SECOND`, `RATE_LIMIT_API_BURST`, `TRUSTED_PROXIES` and `CORS_ALLOWED_ORIGINS`
+    /// (both comma-separated).
     /// Unparseable values are errors that name the variable, not silent defaults.
     public init(host: String, port: Int, environment: [String: String]) throws(ConfigurationError) {
         self.init(host: host, port: port)
@@ -42,8 +47,14 @@ public struct APIConfiguration: Sendable {
         default:
             throw ConfigurationError(variable: "RATE_LIMIT_ENABLED", problem: "must be true or false")
         }
-        trustedProxies = Set(
-            (environment["TRUSTED_PROXIES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        func list(_ name: String) -> Set<String> {
+            Set((environment[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
+        trustedProxies = list("TRUSTED_PROXIES")
+        corsAllowedOrigins = list("CORS_ALLOWED_ORIGINS")
+        for origin in corsAllowedOrigins where origin == "*" || !(origin.hasPrefix("https://") || origin.hasPrefix("http://")) {
+            throw ConfigurationError(variable: "CORS_ALLOWED_ORIGINS", problem: "must list origins like https://app.example.com, not \"\(origin)\"")
+        }
     }
 }
 

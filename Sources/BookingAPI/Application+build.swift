@@ -9,7 +9,7 @@ import Synchronization
 /// The one entry point for `serve` and the tests: the engine's HTTP application.
 ///
 /// Middleware, outermost first: request log (one line per request, with its id), security headers,
-/// errors (every failure becomes `{"error": ...}`), rate limits; then the routes. The engine itself
+/// errors (every failure becomes `{"error": ...}`), CORS for allowed origins, rate limits; then the routes. The engine itself
 /// (`BookingService.run`) is added as a service, so it starts and stops with the server.
 public func buildApplication(
     configuration: APIConfiguration, service: BookingService, logger: Logger = Logger(label: "booking.api")
@@ -22,6 +22,7 @@ public func buildApplication(
     // filled once the routes are registered below.
     let table = RouteTableBox()
     router.add(middleware: ErrorMiddleware(routes: table))
+    router.add(middleware: AllowListCORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
     router.add(middleware: RateLimitMiddleware(configuration: configuration) { _, context in context.remoteAddress?.ipAddress })
 
     HealthController(service: service).register(on: router, table: &routes)

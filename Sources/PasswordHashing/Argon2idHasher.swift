@@ -18,8 +18,8 @@ internal import Foundation
 /// even though Swift's `==` calls them equal: verification must compare what the user typed, and a
 /// client that wants normalisation applies it (to NFC) before sending, on every device alike.
 /// Long inputs cost nothing extra worth speaking of: Argon2 pre-hashes the password once with
-/// BLAKE2b, so the memory-hard work does not grow with its length (the façade's body limit and
-/// ``PasswordPolicy`` bound it anyway).
+/// BLAKE2b, so the memory-hard work does not grow with its length (``PasswordPolicy`` bounds new
+/// passwords to 128 scalars, and the façade's body limit bounds what a login can send).
 ///
 /// **Synchronous, CPU- and memory-heavy, thread-safe.** ``hash(_:)``, ``verify(_:against:)`` and
 /// ``dummyVerify(_:)`` each run one Argon2id computation on the calling thread: tens of
@@ -151,10 +151,11 @@ public struct Argon2idHasher: Sendable {
     /// The work is done with the parameters stored in `encoded`, and `libargon2` compares the tags in
     /// constant time. Returns `false`, never traps, for anything that is not a well-formed
     /// `$argon2id$v=19$...` string: other variants (`argon2i`, `argon2d`), other versions, bad
-    /// base64, truncation, or costs beyond sane limits (memory above 1 GiB or the current setting,
-    /// whichever is larger; more than 64 passes or lanes), so a corrupted or planted record can make
-    /// this neither allocate gigabytes nor run for minutes. Such malformed input is rejected without
-    /// hashing, so it returns faster than a real verification.
+    /// base64, truncation, values `libargon2` refuses, or costs beyond sane limits (more than 1 GiB
+    /// of memory, 64 passes or 64 lanes, each limit raised to the current setting if that is higher),
+    /// so a corrupted or planted record can make this neither allocate gigabytes nor run for
+    /// minutes. Such input is rejected before any hashing, so it returns faster than a real
+    /// verification (it is a data fault, not something a client can choose).
     ///
     /// Synchronous and CPU-heavy: call it off the event loop.
     public func verify(_ password: String, against encoded: String) -> Bool {

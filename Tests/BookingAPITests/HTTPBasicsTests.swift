@@ -93,3 +93,43 @@ import Testing
         }
     }
 }
+
+@Suite struct CORSTests {
+    static let configuration = APIConfiguration(port: 0, corsAllowedOrigins: ["https://app.example.com"])
+
+    @Test func allowedOriginIsEchoedOthersGetNothing() async throws {
+        try await withLiveApplication(Self.configuration) { client in
+            try await client.execute(uri: "/health", method: .get, headers: [.origin: "https://app.example.com"]) { response in
+                #expect(response.headers[.accessControlAllowOrigin] == "https://app.example.com")
+                #expect(response.headers[.vary] == "Origin")
+            }
+            for origin in ["https://evil.example.com", "https://app.example.com.evil.net", "null", "http://app.example.com"] {
+                try await client.execute(uri: "/health", method: .get, headers: [.origin: origin]) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.accessControlAllowOrigin] == nil, "\(origin)")
+                }
+            }
+        }
+    }
+
+    @Test func preflightsAreAnsweredOnlyForAllowedOrigins() async throws {
+        try await withLiveApplication(Self.configuration) { client in
+            let preflight: HTTPFields = [.origin: "https://app.example.com", .accessControlRequestMethod: "POST"]
+            try await client.execute(uri: "/api/bookings", method: .options, headers: preflight) { response in
+                #expect(response.status == .noContent)
+                #expect(response.headers[.accessControlAllowMethods]?.contains("POST") == true)
+                #expect(response.headers[.accessControlAllowHeaders]?.contains("Idempotency-Key") == true)
+            }
+            try await client.execute(
+                uri: "/api/bookings", method: .options, headers: [.origin: "https://evil.example.com", .accessControlRequestMethod: "POST"]
+            ) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.headers[.accessControlAllowOrigin] == nil)
+            }
+        }
+    }
+
+    @Test func wildcardOriginsAreRefusedAtStart() {
+        #expect(throws: ConfigurationError.self) { try APIConfiguration(host: "h", port: 1, environment: ["CORS_ALLOWED_ORIGINS": "*"]) }
+    }
+}
