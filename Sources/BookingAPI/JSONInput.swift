@@ -1,0 +1,173 @@
+import BookingDomain
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// A JSON document as sent, kept typed, so validation can say exactly which field is wrong and how
+/// (a number sent as a string is an error here, not silently converted).
+enum JSONValue: Decodable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Decimal)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode(Decimal.self) {
+            self = .number(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+/// Reads a request body as a JSON object: 415 unless the content type is JSON, 413 beyond the
+/// context's limit, 400 for anything that isn't a JSON object.
+func jsonObject(from request: Request, context: some RequestContext) async throws -> JSONFields {
+    let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+    guard mediaType == "application/json" else { throw APIError(.unsupportedMediaType, "Content-Type must be application/json") }
+    let buffer: ByteBuffer
+    do {
+        buffer = try await request.body.collect(upTo: context.maxUploadSize)
+    } catch {
+        throw APIError(.contentTooLarge, "Request body too large (limit \(context.maxUploadSize / 1024) KiB)")
+    }
+    let value: JSONValue
+    do {
+        value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+    } catch {
+        throw APIError.badRequest("Request body is not valid JSON")
+    }
+    guard case .object(let fields) = value else { throw APIError.badRequest("Request body must be a JSON object") }
+    return JSONFields(fields)
+}
+
+/// Typed access to a JSON object's fields; every failure is a 400 naming the field. Unknown fields are
+/// ignored, so the predecessor's clients, which send a few extra, keep working.
+struct JSONFields {
+    let fields: [String: JSONValue]
+
+    init(_ fields: [String: JSONValue]) { self.fields = fields }
+
+    func has(_ name: String) -> Bool {
+        if case .some(.null) = fields[name] { return false }
+        return fields[name] != nil
+    }
+
+    private func wrongType(_ name: String, expected: String, _ value: JSONValue) -> APIError {
+        .badRequest("\(name) must be \(expected), not \(value.kindName)")
+    }
+
+    func string(_ name: String, length: ClosedRange<Int>) throws -> String {
+        guard let value = try optionalString(name, length: length) else { throw APIError.badRequest("\(name) is required") }
+        return value
+    }
+
+    func optionalString(_ name: String, length: ClosedRange<Int>) throws -> String? {
+        guard let raw = fields[name], raw != .null else { return nil }
+        guard case .string(let value) = raw else { throw wrongType(name, expected: "a string", raw) }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard length.contains(trimmed.count) else {
+            throw APIError.badRequest("\(name) must be \(length.lowerBound) to \(length.upperBound) characters")
+        }
+        return trimmed
+    }
+
+    func integer(_ name: String, in range: ClosedRange<Int64>) throws -> Int64 {
+        guard let value = try optionalInteger(name, in: range) else { throw APIError.badRequest("\(name) is required") }
+        return value
+    }
+
+    /// A whole JSON number; `"5"` (a numeric string) and `5.5` are refused.
+    func optionalInteger(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
+        guard let raw = fields[name], raw != .null else { return nil }
+        guard case .number(let number) = raw else { throw wrongType(name, expected: "an integer", raw) }
+        guard number.isWholeNumber, let value = Int64(exactly: number), range.contains(value) else {
+            throw APIError.badRequest("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    func optionalEnum<Value: RawRepresentable<String> & CaseIterable>(_ name: String, _ type: Value.Type) throws -> Value? {
+        guard let text = try optionalString(name, length: 0...64) else { return nil }
+        guard let value = Value(rawValue: text) else {
+            throw APIError.badRequest("\(name) must be one of: \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    /// An ISO 8601 time. With an offset (`Z`, `+02:00`) it means that instant; without one it is read as
+    /// UTC (documented in the OpenAPI document). Returns milliseconds since 1970.
+    func optionalTime(_ name: String) throws -> Timestamp? {
+        guard let text = try optionalString(name, length: 0...64) else { return nil }
+        guard let milliseconds = ISO8601Time.milliseconds(text) else {
+            throw APIError.badRequest("\(name) must be an ISO 8601 date-time, e.g. 2027-03-01T18:00:00Z")
+        }
+        return Timestamp(rawValue: milliseconds)
+    }
+
+    /// A price as a JSON number with at most two decimals, ≥ 0, returned in minor units.
+    func optionalPrice(_ name: String) throws -> Int64? {
+        guard let raw = fields[name], raw != .null else { return nil }
+        guard case .number(let number) = raw else { throw wrongType(name, expected: "a number", raw) }
+        let minor = number * 100
+        guard number >= 0, minor.isWholeNumber, let value = Int64(exactly: minor), value <= 100_000_000_00 else {
+            throw APIError.badRequest("\(name) must be a number ≥ 0 with at most 2 decimals")
+        }
+        return value
+    }
+}
+
+/// ISO 8601 times as the API accepts them.
+enum ISO8601Time {
+    static func milliseconds(_ text: String) -> Int64? {
+        let withOffset = text.hasSuffix("Z") || text.hasSuffix("z") || text.range(of: #"[+-]\d{2}:?\d{2}$"#, options: .regularExpression) != nil
+        let candidate = withOffset ? text : text + "Z"
+        for includesFraction in [false, true] {
+            let style = Date.ISO8601FormatStyle(includingFractionalSeconds: includesFraction)
+            if let date = try? style.parse(candidate) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        }
+        return nil
+    }
+
+    static func string(_ milliseconds: Int64) -> String {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000).formatted(.iso8601)
+    }
+}
+
+extension Decimal {
+    var isWholeNumber: Bool {
+        var value = self
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &value, 0, .plain)
+        return rounded == self
+    }
+}
+
+extension Int64 {
+    init?(exactly decimal: Decimal) {
+        guard decimal.isWholeNumber, decimal >= Decimal(Int64.min), decimal <= Decimal(Int64.max) else { return nil }
+        self = NSDecimalNumber(decimal: decimal).int64Value
+    }
+}

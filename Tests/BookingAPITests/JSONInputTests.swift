@@ -1,0 +1,83 @@
+import BookingDomain
+import Foundation
+import Testing
+
+@testable import BookingAPI
+
+@Suite struct JSONInputTests {
+    static func fields(_ json: String) throws -> JSONFields {
+        guard case .object(let object) = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)) else {
+            throw APIError.badRequest("not an object")
+        }
+        return JSONFields(object)
+    }
+
+    static func message(_ body: () throws -> Any?) -> String? {
+        do {
+            _ = try body()
+            return nil
+        } catch let error as APIError {
+            return error.message
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func integersMustBeWholeJSONNumbers() throws {
+        let input = try Self.fields(#"{"a": 5, "b": "5", "c": 5.5, "d": true, "e": 1e3, "f": -1}"#)
+        #expect(try input.integer("a", in: 1...10) == 5)
+        #expect(Self.message { try input.integer("b", in: 1...10) } == "b must be an integer, not a string")
+        #expect(Self.message { try input.integer("c", in: 1...10) }?.contains("whole number") == true)
+        #expect(Self.message { try input.integer("d", in: 1...10) } == "d must be an integer, not a boolean")
+        #expect(try input.integer("e", in: 1...100_000) == 1_000)
+        #expect(Self.message { try input.integer("f", in: 1...10) }?.contains("from 1 to 10") == true)
+        #expect(Self.message { try input.integer("missing", in: 1...10) } == "missing is required")
+    }
+
+    @Test func pricesBecomeMinorUnitsExactly() throws {
+        let input = try Self.fields(#"{"a": 19.99, "b": 0, "c": 19.999, "d": -1, "e": "19.99", "f": 0.1, "g": 100}"#)
+        #expect(try input.optionalPrice("a") == 1_999)
+        #expect(try input.optionalPrice("b") == 0)
+        #expect(Self.message { try input.optionalPrice("c") }?.contains("at most 2 decimals") == true)
+        #expect(Self.message { try input.optionalPrice("d") }?.contains("≥ 0") == true)
+        #expect(Self.message { try input.optionalPrice("e") } == "e must be a number, not a string")
+        #expect(try input.optionalPrice("f") == 10)
+        #expect(try input.optionalPrice("g") == 10_000)
+        #expect(try input.optionalPrice("absent") == nil)
+    }
+
+    @Test func stringsAreTrimmedAndBounded() throws {
+        let input = try Self.fields(#"{"title": "  Yoga  ", "empty": "   ", "long": "\#(String(repeating: "x", count: 201))", "n": 3}"#)
+        #expect(try input.string("title", length: 1...200) == "Yoga")
+        #expect(Self.message { try input.string("empty", length: 1...200) } == "empty must be 1 to 200 characters")
+        #expect(Self.message { try input.string("long", length: 1...200) } == "long must be 1 to 200 characters")
+        #expect(Self.message { try input.string("n", length: 1...200) } == "n must be a string, not a number")
+    }
+
+    @Test func timesNeedISO8601AndNaiveTimesAreUTC() throws {
+        let input = try Self.fields(
+            #"{"z": "2027-03-01T18:00:00Z", "offset": "2027-03-01T20:00:00+02:00", "naive": "2027-03-01T18:00:00", "frac": "2027-03-01T18:00:00.250Z", "bad": "next tuesday", "date": "2027-03-01"}"#)
+        let expected = Timestamp(rawValue: 1_803_924_000_000)
+        #expect(try input.optionalTime("z") == expected)
+        #expect(try input.optionalTime("offset") == expected)
+        #expect(try input.optionalTime("naive") == expected)
+        #expect(try input.optionalTime("frac") == Timestamp(rawValue: expected.rawValue + 250))
+        #expect(Self.message { try input.optionalTime("bad") }?.contains("ISO 8601") == true)
+        #expect(Self.message { try input.optionalTime("date") }?.contains("ISO 8601") == true)
+    }
+
+    @Test func enumsNameTheirChoices() throws {
+        let input = try Self.fields(#"{"t": "retreat", "u": "workshop"}"#)
+        #expect(try input.optionalEnum("t", SessionType.self) == .retreat)
+        #expect(Self.message { try input.optionalEnum("u", SessionType.self) } == "u must be one of: session, retreat")
+    }
+
+    @Test func deeplyNestedOrMalformedJSONIsRefusedNotCrashed() {
+        let nested = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(JSONValue.self, from: Data(nested.utf8)) }
+        for text in ["", "{", "{\"a\":}", "nul", "\u{FF}"] {
+            #expect(throws: (any Error).self) { try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
+        }
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(JSONValue.self, from: Data([0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D])) }
+    }
+}
