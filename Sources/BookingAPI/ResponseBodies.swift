@@ -1,0 +1,141 @@
+import BookingDomain
+import BookingProjections
+import Foundation
+
+/// The JSON shapes clients see. Field names are the predecessor's (`session_id`, `available_spots`,
+/// `booking_status`, `facilitator`, ...) so its clients keep working; ids are integers, times ISO 8601
+/// UTC, prices decimal numbers with two places (stored as integer minor units).
+enum ResponseBodies {
+    struct User: Encodable {
+        var id: Int64
+        var email: String
+        var name: String
+        var role: String
+        var bio: String?
+        var specialization: String?
+        var createdAt: String
+
+        init(_ view: UserView) {
+            id = view.id.rawValue
+            email = view.email
+            name = view.name
+            role = view.role.rawValue
+            bio = view.profile?.bio
+            specialization = view.profile?.specialization
+            createdAt = ISO8601Time.string(view.createdAt.rawValue)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, email, name, role, bio, specialization
+            case createdAt = "created_at"
+        }
+    }
+
+    /// A facilitator as shown on a session: public profile, no e-mail.
+    struct Facilitator: Encodable {
+        var id: Int64
+        var name: String
+        var bio: String?
+        var specialization: String?
+
+        init?(_ view: UserView?) {
+            guard let view else { return nil }
+            id = view.id.rawValue
+            name = view.name
+            bio = view.profile?.bio
+            specialization = view.profile?.specialization
+        }
+    }
+
+    struct Session: Encodable {
+        var id: Int64
+        var title: String
+        var description: String?
+        var sessionType: String
+        var startTime: String
+        var endTime: String
+        var capacity: Int
+        var price: Decimal
+        var location: String?
+        var status: String
+        var facilitatorID: Int64
+        var facilitator: Facilitator?
+        var availableSpots: Int
+        var bookedCount: Int
+        var createdAt: String
+
+        init(_ view: SessionView, facilitator: UserView?) {
+            id = view.id.rawValue
+            title = view.details.title
+            description = view.details.description
+            sessionType = view.details.sessionType.rawValue
+            startTime = ISO8601Time.string(view.details.startTime.rawValue)
+            endTime = ISO8601Time.string(view.details.endTime.rawValue)
+            capacity = view.details.capacity
+            price = Decimal(view.details.priceMinor) / 100
+            location = view.details.location
+            status = view.status.rawValue
+            facilitatorID = view.facilitatorID.rawValue
+            self.facilitator = Facilitator(facilitator)
+            availableSpots = view.availableSpots
+            bookedCount = view.confirmedCount
+            createdAt = ISO8601Time.string(view.createdAt.rawValue)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, title, description, capacity, price, location, status, facilitator
+            case sessionType = "session_type"
+            case startTime = "start_time"
+            case endTime = "end_time"
+            case facilitatorID = "facilitator_id"
+            case availableSpots = "available_spots"
+            case bookedCount = "booked_count"
+            case createdAt = "created_at"
+        }
+    }
+
+    /// A booker as a facilitator sees them on its own sessions' bookings.
+    struct Booker: Encodable {
+        var id: Int64
+        var name: String
+        var email: String
+    }
+
+    struct Booking: Encodable {
+        var id: Int64
+        var bookingID: Int64
+        var sessionID: Int64
+        var userID: Int64
+        var bookingStatus: String
+        var notes: String?
+        var price: Decimal
+        var createdAt: String
+        var cancelledAt: String?
+        var session: Session?
+        var user: Booker?
+
+        init(_ view: BookingView, session: Session?, user: Booker?) {
+            id = view.id.rawValue
+            bookingID = view.id.rawValue
+            sessionID = view.sessionID.rawValue
+            userID = view.userID.rawValue
+            bookingStatus = view.status.rawValue
+            notes = view.notes
+            price = Decimal(view.priceMinor) / 100
+            createdAt = ISO8601Time.string(view.createdAt.rawValue)
+            cancelledAt = view.cancelledAt.map { ISO8601Time.string($0.rawValue) }
+            self.session = session
+            self.user = user
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, notes, price, session, user
+            case bookingID = "booking_id"
+            case sessionID = "session_id"
+            case userID = "user_id"
+            case bookingStatus = "booking_status"
+            case createdAt = "created_at"
+            case cancelledAt = "cancelled_at"
+        }
+    }
+}
