@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // The C library and its small safe wrapper.
@@ -48,11 +51,30 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Password hashing for the REST façade: Argon2id through Debian's libargon2, and the password policy.
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        .target(name: "PasswordHashing", dependencies: ["CArgon2"], swiftSettings: swiftSettings),
+
+        // Access tokens (JWT, HS256 pinned) and Google ID-token verification against Google's keys.
+        .target(
+            name: "Authentication",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // The REST façade: Hummingbird application, routes, middleware.
         .target(
             name: "BookingAPI",
             dependencies: [
-                "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB",
+                "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB", "Authentication",
+                "PasswordHashing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -77,12 +99,27 @@ let package = Package(
         .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing"], swiftSettings: swiftSettings),
         .testTarget(name: "EventStoreLMDBTests", dependencies: ["EventStoreLMDB"], swiftSettings: swiftSettings),
         .testTarget(name: "BookingProjectionsTests", dependencies: ["BookingProjections"], swiftSettings: swiftSettings),
+        .testTarget(name: "PasswordHashingTests", dependencies: ["PasswordHashing"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AuthenticationTests",
+            dependencies: [
+                "Authentication",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "BookingAPITests",
             dependencies: [
-                "BookingAPI", "BookingEngine", "BookingDomain",
+                "BookingAPI", "BookingEngine", "BookingDomain", "Authentication", "PasswordHashing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Crypto
 import Foundation
 import JWTKit
 import Logging
@@ -342,7 +341,7 @@ public actor GoogleIDTokenVerifier {
         logger.debug("Google JWKS fetched", metadata: ["keys": "\(keys.count)", "lifetime_s": "\(Int(lifetime))"])
         return KeySet(
             collection: collection,
-            keyIDs: Set(keys.map(\.kid)),
+            keyIDs: Set(keys.map { $0.kid }),
             fetchedAt: fetchedAt,
             expiresAt: fetchedAt.addingTimeInterval(lifetime)
         )
@@ -358,7 +357,7 @@ public actor GoogleIDTokenVerifier {
 
     /// Keeps RSA signing keys usable as RS256 (`kty` RSA, `alg` absent or RS256, `use` absent or `sig`,
     /// at least 2048 bits); skips others. Throws when none is left: then we cannot verify anything.
-    static func parseJWKS(_ data: Data, logger: Logger) throws(GoogleTokenError) -> [(kid: String, key: Insecure.RSA.PublicKey)] {
+    static func parseJWKS(_ data: Data, logger: Logger) throws(GoogleTokenError) -> [(kid: String, key: JWTKit.Insecure.RSA.PublicKey)] {
         guard CompactJWS.nestingDepthIsWithin(6, data) else { throw .keysUnavailable("JWKS nested too deeply") }
         let document: JWKSDocument
         do {
@@ -366,13 +365,13 @@ public actor GoogleIDTokenVerifier {
         } catch {
             throw .keysUnavailable("JWKS is not a JSON key set")
         }
-        var result: [(kid: String, key: Insecure.RSA.PublicKey)] = []
+        var result: [(kid: String, key: JWTKit.Insecure.RSA.PublicKey)] = []
         var seen = Set<String>()
         var skipped = 0
         for jwk in document.keys {
             guard jwk.kty == "RSA", jwk.alg == nil || jwk.alg == Self.algorithm, jwk.use == nil || jwk.use == "sig",
                 let kid = jwk.kid, !kid.isEmpty, !seen.contains(kid), let n = jwk.n, let e = jwk.e,
-                let key = try? Insecure.RSA.PublicKey(modulus: n, exponent: e)
+                let key = try? JWTKit.Insecure.RSA.PublicKey(modulus: n, exponent: e)
             else {
                 skipped += 1
                 continue

@@ -10,6 +10,8 @@ public struct APIConfiguration: Sendable {
     public var apiRateLimit: RateLimiter.Rule?
     /// Peers allowed to name the client in `X-Forwarded-For` (exact addresses).
     public var trustedProxies: Set<String>
+    /// The clock the rate limits read, in milliseconds since 1970; injectable so tests don't depend on timing.
+    public var clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     /// Origins browsers may call the API from (`CORS_ALLOWED_ORIGINS`, comma-separated); empty by default.
     public var corsAllowedOrigins: Set<String>
 

@@ -1,8 +1,10 @@
+import Authentication
 import BookingEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import PasswordHashing
 import ServiceLifecycle
 import Synchronization
 
@@ -12,8 +14,19 @@ import Synchronization
 /// errors (every failure becomes `{"error": ...}`), CORS for allowed origins, rate limits; then the routes. The engine itself
 /// (`BookingService.run`) is added as a service, so it starts and stops with the server.
 public func buildApplication(
-    configuration: APIConfiguration, service: BookingService, logger: Logger = Logger(label: "booking.api")
-) -> some ApplicationProtocol {
+    configuration: APIConfiguration, secrets: SecretsConfiguration, service: BookingService,
+    logger: Logger = Logger(label: "booking.api")
+) async throws -> some ApplicationProtocol {
+    let tokens = try await AccessTokens(
+        secret: secrets.jwtSecret,
+        configuration: .init(issuer: "booking-engine", audience: "booking-engine-api", lifetimeHours: secrets.jwtLifetimeHours))
+    let google = try secrets.googleClientID.map { clientID in
+        try GoogleIDTokenVerifier(
+            configuration: .init(clientID: clientID, jwksURL: secrets.googleJWKSURL ?? GoogleIDTokenVerifier.Configuration.googleJWKSURL),
+            logger: logger)
+    }
+    let authenticator = Authenticator(tokens: tokens, projection: service.projection)
+    let commands = CommandRunner(service: service)
     var routes = RouteTable()
     let router = Router(context: BookingRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
@@ -26,6 +39,13 @@ public func buildApplication(
     router.add(middleware: RateLimitMiddleware(configuration: configuration) { _, context in context.remoteAddress?.ipAddress })
 
     HealthController(service: service).register(on: router, table: &routes)
+    AuthController(
+        commands: commands, projection: service.projection, authenticator: authenticator,
+        passwords: PasswordWorkers(hasher: Argon2idHasher()), policy: PasswordPolicy(commonPasswords: .builtIn), google: google,
+        facilitatorSignupEnabled: secrets.facilitatorSignupEnabled
+    ).register(on: router, table: &routes)
+    SessionsController(commands: commands, projection: service.projection, authenticator: authenticator).register(on: router, table: &routes)
+    BookingsController(commands: commands, projection: service.projection, authenticator: authenticator).register(on: router, table: &routes)
     table.set(routes)
 
     var application = Application(

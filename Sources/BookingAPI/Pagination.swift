@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// `limit` (default 100, at most 1,000) and `cursor` (the last id of the previous page) from a list
@@ -31,4 +32,8 @@ struct PageRequest {
         guard hasMore, let lastID else { return nil }
         return "<\(path)?limit=\(limit)&cursor=\(lastID)>; rel=\"next\""
     }
+}
+
+extension HTTPField.Name {
+    static let link = Self("Link")!
 }

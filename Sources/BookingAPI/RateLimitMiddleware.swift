@@ -10,12 +10,14 @@ final class RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     private let auth: SharedRateLimiter?
     private let api: SharedRateLimiter?
     private let trustedProxies: Set<String>
+    private let clock: @Sendable () -> Int64
     private let clientAddress: @Sendable (Request, Context) -> String?
 
     init(configuration: APIConfiguration, clientAddress: @escaping @Sendable (Request, Context) -> String?) {
         auth = configuration.authRateLimit.map { SharedRateLimiter(RateLimiter(rule: $0)) }
         api = configuration.apiRateLimit.map { SharedRateLimiter(RateLimiter(rule: $0)) }
         trustedProxies = configuration.trustedProxies
+        clock = configuration.clock
         self.clientAddress = clientAddress
     }
 
@@ -24,7 +26,7 @@ final class RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         let limiter = path == "/api/auth" || path.hasPrefix("/api/auth/") ? auth : (path == "/api" || path.hasPrefix("/api/") ? api : nil)
         guard let limiter else { return try await next(request, context) }
         let key = client(of: request, context: context)
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = clock()
         switch limiter.state.withLock({ $0.admit(key, nowMilliseconds: now) }) {
         case .allowed:
             return try await next(request, context)

@@ -66,3 +66,9 @@ public struct CommonPasswords: Sendable {
         entries.contains(password.lowercased())
     }
 }
+
+extension CommonPasswords {
+    /// The list built into the binary (generated from `Fixtures/common-passwords.txt`), so a deployed
+    /// executable needs no data file beside it.
+    public static let builtIn = CommonPasswords(embeddedList.split(whereSeparator: \.isNewline).lazy.map(String.init))
+}

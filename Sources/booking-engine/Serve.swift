@@ -33,7 +33,8 @@ struct Serve: AsyncParsableCommand {
         // default action would kill the process instead of shutting it down gracefully.
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let configuration = try APIConfiguration(host: host, port: port, environment: ProcessInfo.processInfo.environment)
-        let application = buildApplication(configuration: configuration, service: service, logger: logger)
+        let secrets = try SecretsConfiguration(environment: ProcessInfo.processInfo.environment, dataDirectory: store.dataDirectory)
+        let application = try await buildApplication(configuration: configuration, secrets: secrets, service: service, logger: logger)
         let group = ServiceGroup(services: [application], gracefulShutdownSignals: [], logger: logger)
         logger.info(
             "store open",

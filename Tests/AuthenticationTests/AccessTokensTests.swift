@@ -465,7 +465,8 @@ import Testing
     }
 
     @Test func deeplyNestedJSONIsRejected() async throws {
-        let deep = String(repeating: "[", count: 3_000) + String(repeating: "]", count: 3_000)
+        // 1,000 levels: small enough to pass the size limit, far beyond any real claims object.
+        let deep = String(repeating: "[", count: 1_000) + String(repeating: "]", count: 1_000)
         let payload = Array("{\"sub\":\(deep)}".utf8)
         let header = TokenForge.json(Self.validHeader)
         try await expectRejected(

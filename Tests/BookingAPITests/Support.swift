@@ -23,7 +23,8 @@ func withLiveApplication<Value: Sendable>(
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let service = try BookingService.open(dataDirectory: directory.path)
-    let application = buildApplication(configuration: configuration, service: service)
+    let secrets = SecretsConfiguration(jwtSecret: String(repeating: "s", count: 40))
+    let application = try await buildApplication(configuration: configuration, secrets: secrets, service: service)
     return try await application.test(.live) { client in try await body(client) }
 }
 

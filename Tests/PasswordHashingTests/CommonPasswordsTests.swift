@@ -59,3 +59,14 @@ struct CommonPasswordsTests {
         #expect(CommonPasswords.LoadingError.notUTF8(path: "/x").description == "common-password list /x is not valid UTF-8")
     }
 }
+
+@Suite struct EmbeddedCommonPasswordsTests {
+    @Test func builtInListEqualsTheFixture() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/common-passwords.txt")
+        let fromFile = try CommonPasswords(contentsOf: fixture)
+        #expect(CommonPasswords.builtIn.count == fromFile.count)
+        #expect(CommonPasswords.builtIn.count >= 10_000)
+        #expect(CommonPasswords.builtIn.contains("Password123") == fromFile.contains("password123"))
+    }
+}

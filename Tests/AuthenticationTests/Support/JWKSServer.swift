@@ -47,7 +47,7 @@ final class JWKSEndpoint: Sendable {
         let router = Router()
         router.get(RouterPath(Self.path)) { _, _ in self.respond() }
         var logger = Logger(label: "jwks-test-server")
-        logger.logLevel = .warning
+        logger.logLevel = .critical  // shutdown with open keep-alive connections logs noise
         let app = Application(router: router, logger: logger)
         return try await app.test(.live) { client in
             let port = try #require(client.port)

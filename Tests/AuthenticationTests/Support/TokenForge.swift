@@ -145,8 +145,8 @@ enum TestKeys {
         try String(contentsOf: folder.appendingPathComponent("\(name).pem"), encoding: .utf8)
     }
 
-    static func privateKey(_ name: String) throws -> Insecure.RSA.PrivateKey {
-        try Insecure.RSA.PrivateKey(pem: pem(name))
+    static func privateKey(_ name: String) throws -> JWTKit.Insecure.RSA.PrivateKey {
+        try JWTKit.Insecure.RSA.PrivateKey(pem: pem(name))
     }
 
     /// The JWK (public part only) of a fixture key, as Google publishes it.

@@ -1,4 +1,0 @@
-import Testing
-import Authentication
-import Hummingbird
-@Test func placeholder() {}
