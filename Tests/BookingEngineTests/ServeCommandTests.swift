@@ -29,3 +29,50 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory.path + "/data.mdb"))
     }
 }
+
+@Suite struct SecretsCommandTests {
+    @Test func secretsPrintsFreshStrongValuesThatProductionAccepts() throws {
+        let first = try EngineBinary.run(["secrets"])
+        let second = try EngineBinary.run(["secrets"])
+        #expect(first.status == 0)
+        func values(_ text: String) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
+                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+                return parts.count == 2 ? (parts[0], parts[1]) : nil
+            })
+        }
+        let a = values(first.output)
+        let b = values(second.output)
+        #expect(a["BOOKING_ENV"] == "production")
+        for name in ["JWT_SECRET_KEY", "CRM_BEARER_TOKEN"] {
+            #expect((a[name]?.utf8.count ?? 0) >= 32, "\(name)")
+            #expect(a[name] != b[name], "\(name) must be fresh each time")
+        }
+    }
+
+    /// Production mode refuses to start without strong secrets, and says which one.
+    @Test func productionRefusesMissingOrDefaultSecrets() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let cases: [([String: String], String)] = [
+            ([:], "JWT_SECRET_KEY"),
+            (["JWT_SECRET_KEY": "your-secret-key-change-in-production"], "JWT_SECRET_KEY"),
+            (["JWT_SECRET_KEY": String(repeating: "k", count: 40)], "CRM_BEARER_TOKEN"),
+            (["JWT_SECRET_KEY": String(repeating: "k", count: 40), "CRM_BEARER_TOKEN": "short"], "CRM_BEARER_TOKEN"),
+        ]
+        for (environment, variable) in cases {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: EngineBinary.path)
+            process.arguments = ["serve", "--data-dir", directory.path, "--port", "0"]
+            process.environment = environment.merging(["BOOKING_ENV": "production", "PATH": "/usr/bin:/bin"]) { $1 }
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus != 0, "\(environment)")
+            #expect(text.contains(variable), "\(text)")
+        }
+    }
+}
