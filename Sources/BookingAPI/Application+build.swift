@@ -17,6 +17,19 @@ public func buildApplication(
     configuration: APIConfiguration, secrets: SecretsConfiguration, service: BookingService,
     logger: Logger = Logger(label: "booking.api")
 ) async throws -> some ApplicationProtocol {
+    let (router, _) = try await makeRouter(configuration: configuration, secrets: secrets, service: service, logger: logger)
+    var application = Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        logger: logger)
+    application.addServices(EngineLifecycle(service: service))
+    return application
+}
+
+/// The router with every middleware and route, and the table of routes it serves.
+func makeRouter(
+    configuration: APIConfiguration, secrets: SecretsConfiguration, service: BookingService, logger: Logger
+) async throws -> (Router<BookingRequestContext>, RouteTable) {
     let tokens = try await AccessTokens(
         secret: secrets.jwtSecret,
         configuration: .init(issuer: "booking-engine", audience: "booking-engine-api", lifetimeHours: secrets.jwtLifetimeHours))
@@ -39,6 +52,12 @@ public func buildApplication(
     router.add(middleware: RateLimitMiddleware(configuration: configuration) { _, context in context.remoteAddress?.ipAddress })
 
     HealthController(service: service).register(on: router, table: &routes)
+    routes.add(.get, "/openapi.json")
+    router.get("/openapi.json") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+    }
     AuthController(
         commands: commands, projection: service.projection, authenticator: authenticator,
         passwords: PasswordWorkers(hasher: Argon2idHasher()), policy: PasswordPolicy(commonPasswords: .builtIn), google: google,
@@ -47,13 +66,7 @@ public func buildApplication(
     SessionsController(commands: commands, projection: service.projection, authenticator: authenticator).register(on: router, table: &routes)
     BookingsController(commands: commands, projection: service.projection, authenticator: authenticator).register(on: router, table: &routes)
     table.set(routes)
-
-    var application = Application(
-        router: router,
-        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        logger: logger)
-    application.addServices(EngineLifecycle(service: service))
-    return application
+    return (router, routes)
 }
 
 /// Runs the engine's writer beside the HTTP server.
