@@ -63,6 +63,7 @@ def listed(desc, name): return {"200": {"description": desc, "headers": link_hea
 
 paths = {
     "/health": {"get": op("Store status and projection lag", ok("Healthy", ref("Health")), auth=False, tag="operations")},
+    "/metrics": {"get": op("Prometheus metrics (requests, latencies, writer figures)", {"200": {"description": "Text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}}, auth=False, tag="operations")},
     "/openapi.json": {"get": op("This document", ok("The OpenAPI document", {"type": "object"}), auth=False, tag="operations")},
     "/api/auth/register": {"post": op("Create an account", {**ok("Registered", ref("Token"), "201"), **WRITE_ERRORS, "403": error("Facilitator sign-up disabled"), "429": error("Rate limited")}, auth=False, tag="auth",
         request=body({"type": "object", "required": ["email", "password", "name"], "properties": {"email": {"type": "string", "format": "email"}, "password": {"type": "string", "minLength": 8, "maxLength": 128}, "name": {"type": "string", "minLength": 1, "maxLength": 200}, "role": {"type": "string", "enum": ["user", "facilitator"], "default": "user"}, "bio": {"type": "string"}, "specialization": {"type": "string"}}}))},

@@ -42,7 +42,8 @@ func makeRouter(
     let commands = CommandRunner(service: service)
     var routes = RouteTable()
     let router = Router(context: BookingRequestContext.self)
-    router.add(middleware: RequestLogMiddleware())
+    let metrics = APIMetrics()
+    router.add(middleware: RequestLogMiddleware(metrics: metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     // The error middleware needs the final route table for 405s, so it reads it through a box
     // filled once the routes are registered below.
@@ -52,6 +53,7 @@ func makeRouter(
     router.add(middleware: RateLimitMiddleware(configuration: configuration) { _, context in context.remoteAddress?.ipAddress })
 
     HealthController(service: service).register(on: router, table: &routes)
+    MetricsController(metrics: metrics, service: service).register(on: router, table: &routes)
     routes.add(.get, "/openapi.json")
     router.get("/openapi.json") { _, _ in
         Response(

@@ -62,11 +62,15 @@ struct LogText: CustomStringConvertible {
 /// One structured line per request: method, route, status, duration, request id. The route is the
 /// matched pattern (`/api/sessions/{id}`), never the query string, so no personal data lands in logs.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: APIMetrics
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         var response = try await next(request, context)
         let elapsed = ContinuousClock.now - started
         response.headers[.requestID] = context.id
+        metrics.recordRequest(
+            method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: response.status.code, duration: elapsed)
         context.logger.info(
             "request",
             metadata: [

@@ -2254,6 +2254,27 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/metrics": {
+      "get": {
+        "responses": {
+          "200": {
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "Text exposition format"
+          }
+        },
+        "security": [],
+        "summary": "Prometheus metrics (requests, latencies, writer figures)",
+        "tags": [
+          "operations"
+        ]
+      }
+    },
     "/openapi.json": {
       "get": {
         "responses": {

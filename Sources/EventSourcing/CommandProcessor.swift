@@ -64,6 +64,8 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
         public var events = 0
         public var failedCommits = 0
         public var largestBatch = 0
+        /// Time spent in commits (the append, fsync included), in nanoseconds.
+        public var commitNanoseconds: Int64 = 0
     }
 
     /// Creates a processor over `state`, which must be the fold of everything in `log`.
@@ -240,7 +242,12 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
         let results: [AppendResult]
         do {
             if let prefetchFailure { throw prefetchFailure }
+            let commitStarted = ContinuousClock.now
             results = requests.isEmpty ? [] : try await log.append(requests)
+            let commitTime = ContinuousClock.now - commitStarted
+            metrics.withLock {
+                $0.commitNanoseconds += commitTime.components.seconds * 1_000_000_000 + commitTime.components.attoseconds / 1_000_000_000
+            }
         } catch {
             fail(batch, requests: requests, error: error)
             return

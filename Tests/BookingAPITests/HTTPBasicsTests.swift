@@ -134,3 +134,21 @@ import Testing
         #expect(throws: ConfigurationError.self) { try APIConfiguration(host: "h", port: 1, environment: ["CORS_ALLOWED_ORIGINS": "*"]) }
     }
 }
+
+@Suite struct MetricsTests {
+    @Test func metricsCountRequestsByRouteAndStatusAndShowTheWriter() async throws {
+        try await withLiveApplication { client in
+            for _ in 0..<3 { try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) } }
+            try await client.execute(uri: "/api/auth/me", method: .get) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"http_requests_total{method="GET",route="/health",status="200"} 3"#), "\(text.prefix(2000))")
+                #expect(text.contains(#"http_requests_total{method="GET",route="/api/auth/me",status="401"} 1"#))
+                #expect(text.contains("http_request_duration_seconds_bucket"))
+                #expect(text.contains("booking_writer_commits"))
+                #expect(text.contains("booking_log_head_position 0"))
+            }
+        }
+    }
+}
