@@ -23,32 +23,26 @@ struct BookingsController: Sendable {
         table.add(.get, "/api/bookings/my")
         router.get("/api/bookings/my") { request, context in
             let caller = try await authenticator.caller(of: request, context: context)
-            let page = try PageRequest(request)
-            let (items, hasMore) = projection.read { model in
+            return try pagedList(request, path: "/api/bookings/my", projection: projection, id: \.id) { model, page in
                 let result = model.bookings(ofUser: caller.id, after: page.after.map(BookingID.init), limit: page.limit)
-                return (result.items.map { booking in Self.body(booking, model, withUser: false) }, result.hasMore)
+                return (result.items.map { Self.body($0, model, withUser: false) }, result.hasMore)
             }
-            return listResponse(items, page: page, path: "/api/bookings/my", lastID: items.last?.id, hasMore: hasMore)
         }
         table.add(.get, "/api/facilitator/bookings")
         router.get("/api/facilitator/bookings") { request, context in
             let caller = try await authenticator.facilitator(of: request, context: context)
-            let page = try PageRequest(request)
-            let (items, hasMore) = projection.read { model in
+            return try pagedList(request, path: "/api/facilitator/bookings", projection: projection, id: \.id) { model, page in
                 let result = model.bookings(ofFacilitator: caller.id, after: page.after.map(BookingID.init), limit: page.limit)
                 return (result.items.map { Self.body($0, model, withUser: true) }, result.hasMore)
             }
-            return listResponse(items, page: page, path: "/api/facilitator/bookings", lastID: items.last?.id, hasMore: hasMore)
         }
         table.add(.get, "/api/facilitator/sessions")
         router.get("/api/facilitator/sessions") { request, context in
             let caller = try await authenticator.facilitator(of: request, context: context)
-            let page = try PageRequest(request)
-            let (items, hasMore) = projection.read { model in
+            return try pagedList(request, path: "/api/facilitator/sessions", projection: projection, id: \.id) { model, page in
                 let result = model.sessions(ofFacilitator: caller.id, after: page.after.map(SessionID.init), limit: page.limit)
                 return (result.items.map { ResponseBodies.Session($0, facilitator: model.user($0.facilitatorID)) }, result.hasMore)
             }
-            return listResponse(items, page: page, path: "/api/facilitator/sessions", lastID: items.last?.id, hasMore: hasMore)
         }
         table.add(.get, "/api/facilitator/sessions/{id}/bookings")
         router.get("/api/facilitator/sessions/{id}/bookings") { request, context in

@@ -1,3 +1,4 @@
+import BookingProjections
 import HTTPTypes
 import Hummingbird
 
@@ -36,4 +37,14 @@ struct PageRequest {
 
 extension HTTPField.Name {
     static let link = Self("Link")!
+}
+
+/// Reads one page from the read model and answers it as a JSON array with a `Link` to the next page.
+func pagedList<Body: Encodable>(
+    _ request: Request, path: String, projection: BookingProjection, id: (Body) -> Int64,
+    query: (borrowing BookingReadModel, PageRequest) -> (items: [Body], hasMore: Bool)
+) throws -> Response {
+    let page = try PageRequest(request)
+    let (items, hasMore) = projection.read { model in query(model, page) }
+    return listResponse(items, page: page, path: path, lastID: items.last.map(id), hasMore: hasMore)
 }

@@ -13,22 +13,16 @@ struct SessionsController: Sendable {
         table.add(.get, "/api/sessions")
         router.get("/api/sessions") { request, context in
             _ = try await authenticator.caller(of: request, context: context)
-            let page = try PageRequest(request)
             let now = Timestamp.now
-            let (items, hasMore) = projection.read { model in
+            return try pagedList(request, path: "/api/sessions", projection: projection, id: \.id) { model, page in
                 let result = model.activeSessions(after: page.after.map(SessionID.init), limit: page.limit, notStartedAt: now)
                 return (result.items.map { ResponseBodies.Session($0, facilitator: model.user($0.facilitatorID)) }, result.hasMore)
             }
-            return listResponse(items, page: page, path: "/api/sessions", lastID: items.last?.id, hasMore: hasMore)
         }
         table.add(.get, "/api/sessions/{id}")
         router.get("/api/sessions/{id}") { request, context in
             _ = try await authenticator.caller(of: request, context: context)
-            let id = try pathID(context, SessionID.self)
-            guard let body = projection.read({ model in
-                model.session(id).map { ResponseBodies.Session($0, facilitator: model.user($0.facilitatorID)) }
-            }) else { throw APIError.notFound("Session not found") }
-            return JSONBody.response(body, headers: [.cacheControl: "no-store"])
+            return try sessionResponse(try pathID(context, SessionID.self))
         }
         table.add(.post, "/api/sessions")
         router.post("/api/sessions") { request, context in
@@ -78,7 +72,7 @@ struct SessionsController: Sendable {
         }
     }
 
-    private func sessionResponse(_ id: SessionID) throws -> Response {
+    func sessionResponse(_ id: SessionID) throws -> Response {
         guard let body = projection.read({ model in model.session(id).map { ResponseBodies.Session($0, facilitator: model.user($0.facilitatorID)) } })
         else { throw APIError.notFound("Session not found") }
         return JSONBody.response(body, headers: [.cacheControl: "no-store"])
