@@ -1,4 +1,5 @@
 import BookingDomain
+import BookingEngine
 import BookingProjections
 import Foundation
 import HTTPTypes

@@ -24,8 +24,3 @@ struct CommandRunner: Sendable {
         }
     }
 }
-
-extension Timestamp {
-    /// The wall clock, read at the edge (the domain never reads it).
-    static var now: Timestamp { Timestamp(rawValue: Int64((Date().timeIntervalSince1970 * 1000).rounded())) }
-}

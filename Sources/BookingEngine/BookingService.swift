@@ -54,30 +54,24 @@ public final class BookingService: Sendable {
         await processor.run()
     }
 
-    /// What became of a command, as the API needs it.
-    public enum Outcome: Sendable {
-        /// Durable (and visible in ``projection``). `isReplay`: an earlier request with the same
-        /// idempotency key produced these events and nothing new was written.
-        case accepted([CommittedEvent<BookingEvent>], isReplay: Bool)
-        /// Refused by the domain; nothing was written.
-        case rejected(DomainError)
-    }
+    /// What became of a command: its durable events (with `isReplay` when an idempotency key had been
+    /// used before), or the domain's refusal.
+    public typealias Outcome = Processor.Outcome
 
     /// Submits a command and returns once its events are durable and applied to the read model
     /// (the writer applies them before answering).
     public func execute(
         _ command: BookingCommand, actor: String, now: Timestamp, idempotencyKey: String? = nil, correlationID: UUID? = nil
     ) async throws -> Outcome {
-        let outcome = try await processor.submit(
+        try await processor.submit(
             command, metadata: EventMetadata(actor: actor, correlationID: correlationID, idempotencyKey: idempotencyKey),
             receivedAt: now.rawValue)
-        switch outcome {
-        case .accepted(let events, let isReplay):
-            return .accepted(events, isReplay: isReplay)
-        case .rejected(let rejection):
-            return .rejected(rejection)
-        }
     }
+}
+
+extension Timestamp {
+    /// The wall clock, read at the edges (the API, the tools); the domain never reads it.
+    public static var now: Timestamp { Timestamp(rawValue: Int64((Date().timeIntervalSince1970 * 1000).rounded())) }
 }
 
 /// Folding the log into models, shared by start-up, `rebuild` and `audit replay`.

@@ -419,10 +419,3 @@ public enum EventLogError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
-
-extension UInt64 {
-    init?(bigEndianBytes bytes: [UInt8]) {
-        guard bytes.count == 8 else { return nil }
-        self = bytes.reduce(0) { $0 << 8 | UInt64($1) }
-    }
-}

@@ -65,8 +65,3 @@ struct WorkloadError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
-
-extension Timestamp {
-    /// The wall clock, for the edges of the system (the domain never reads it).
-    static var now: Timestamp { Timestamp(rawValue: Int64((Date().timeIntervalSince1970 * 1000).rounded())) }
-}
