@@ -102,10 +102,25 @@ let package = Package(
         .testTarget(name: "EventStoreLMDBTests", dependencies: ["EventStoreLMDB"], swiftSettings: swiftSettings),
         .testTarget(name: "BookingProjectionsTests", dependencies: ["BookingProjections"], swiftSettings: swiftSettings),
         .testTarget(name: "PasswordHashingTests", dependencies: ["PasswordHashing"], swiftSettings: swiftSettings),
+        // Test-only: the committed Google test keys, a local JWKS server and hand-forged tokens, shared by
+        // the authentication and API tests.
+        .target(
+            name: "AuthTestSupport",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/AuthTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AuthenticationTests",
             dependencies: [
-                "Authentication",
+                "Authentication", "AuthTestSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -118,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "BookingAPITests",
             dependencies: [
-                "BookingAPI", "BookingEngine", "BookingDomain", "Authentication", "PasswordHashing",
+                "BookingAPI", "BookingEngine", "BookingDomain", "Authentication", "PasswordHashing", "AuthTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

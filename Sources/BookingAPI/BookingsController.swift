@@ -68,7 +68,7 @@ struct BookingsController: Sendable {
                     Dashboard(
                         totalSessions: figures.totalSessions, activeSessions: figures.activeSessions,
                         upcomingSessions: figures.upcomingSessions, totalBookings: figures.confirmedBookings,
-                        totalRevenue: Decimal(figures.revenueMinor) / 100,
+                        totalRevenue: Money(minorUnits: figures.revenueMinor),
                         recentBookings: figures.recentBookings.map { Self.body($0, model, withUser: true) })
                 }
             }) else { throw APIError(.forbidden, "Facilitator access required") }
@@ -81,7 +81,7 @@ struct BookingsController: Sendable {
         var activeSessions: Int
         var upcomingSessions: Int
         var totalBookings: Int
-        var totalRevenue: Decimal
+        var totalRevenue: Money
         var recentBookings: [ResponseBodies.Booking]
         enum CodingKeys: String, CodingKey {
             case totalSessions = "total_sessions"

@@ -124,6 +124,9 @@ struct JSONFields {
         guard let milliseconds = ISO8601Time.milliseconds(text) else {
             throw APIError.badRequest("\(name) must be an ISO 8601 date-time, e.g. 2027-03-01T18:00:00Z")
         }
+        guard ISO8601Time.supportedRange.contains(milliseconds) else {
+            throw APIError.badRequest("\(name) must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z")
+        }
         return Timestamp(rawValue: milliseconds)
     }
 
@@ -141,6 +144,10 @@ struct JSONFields {
 
 /// ISO 8601 times as the API accepts them.
 enum ISO8601Time {
+    /// Times the API takes: from 1970 (nothing is booked before the epoch, and Foundation's parser
+    /// switches to the Julian calendar before 1582 where the writer below stays Gregorian) to year 9999.
+    static let supportedRange: ClosedRange<Int64> = 0...253_402_300_799_999
+
     static func milliseconds(_ text: String) -> Int64? {
         let withOffset = text.hasSuffix("Z") || text.hasSuffix("z") || text.range(of: #"[+-]\d{2}:?\d{2}$"#, options: .regularExpression) != nil
         let candidate = withOffset ? text : text + "Z"
@@ -151,8 +158,50 @@ enum ISO8601Time {
         return nil
     }
 
+    /// `2031-01-01T09:00:00Z`: UTC, whole seconds, exactly what `Date.formatted(.iso8601)` gives.
+    ///
+    /// Written by hand because list responses format three times per item and Foundation's format
+    /// style builds calendar components each time (a tenth of a sessions page's cost).
     static func string(_ milliseconds: Int64) -> String {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000).formatted(.iso8601)
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = civilDate(daysSince1970: days)
+        var text = ""
+        text.reserveCapacity(20)
+        func append(_ value: Int64, width: Int) {
+            let digits = String(value)
+            if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
+            text += digits
+        }
+        if year < 0 { text += "-" }
+        append(abs(year), width: 4)
+        text += "-"
+        append(month, width: 2)
+        text += "-"
+        append(day, width: 2)
+        text += "T"
+        append(secondOfDay / 3600, width: 2)
+        text += ":"
+        append(secondOfDay % 3600 / 60, width: 2)
+        text += ":"
+        append(secondOfDay % 60, width: 2)
+        text += "Z"
+        return text
+    }
+
+    /// Proleptic Gregorian year, month and day of a day count since 1970-01-01 (Howard Hinnant's
+    /// `civil_from_days`).
+    static func civilDate(daysSince1970 days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 

@@ -55,7 +55,7 @@ enum ResponseBodies {
         var startTime: String
         var endTime: String
         var capacity: Int
-        var price: Decimal
+        var price: Money
         var location: String?
         var status: String
         var facilitatorID: Int64
@@ -72,7 +72,7 @@ enum ResponseBodies {
             startTime = ISO8601Time.string(view.details.startTime.rawValue)
             endTime = ISO8601Time.string(view.details.endTime.rawValue)
             capacity = view.details.capacity
-            price = Decimal(view.details.priceMinor) / 100
+            price = Money(minorUnits: view.details.priceMinor)
             location = view.details.location
             status = view.status.rawValue
             facilitatorID = view.facilitatorID.rawValue
@@ -108,7 +108,7 @@ enum ResponseBodies {
         var userID: Int64
         var bookingStatus: String
         var notes: String?
-        var price: Decimal
+        var price: Money
         var createdAt: String
         var cancelledAt: String?
         var session: Session?
@@ -121,7 +121,7 @@ enum ResponseBodies {
             userID = view.userID.rawValue
             bookingStatus = view.status.rawValue
             notes = view.notes
-            price = Decimal(view.priceMinor) / 100
+            price = Money(minorUnits: view.priceMinor)
             createdAt = ISO8601Time.string(view.createdAt.rawValue)
             cancelledAt = view.cancelledAt.map { ISO8601Time.string($0.rawValue) }
             self.session = session
@@ -137,5 +137,20 @@ enum ResponseBodies {
             case createdAt = "created_at"
             case cancelledAt = "cancelled_at"
         }
+    }
+}
+
+/// An amount kept in minor units (cents), written as a JSON number with at most two decimals
+/// (`2550` → `25.5`).
+///
+/// Encoded through `Double`: for any amount below 2^53 cents, the shortest decimal that round-trips
+/// the nearest double to `minor / 100` is that two-decimal value itself. `Decimal` would give the same
+/// text at many times the cost (its division and formatting were a third of a sessions page).
+struct Money: Encodable, Equatable {
+    var minorUnits: Int64
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(Double(minorUnits) / 100)
     }
 }

@@ -1,3 +1,4 @@
+import AuthTestSupport
 import Authentication
 import Crypto
 import Foundation

@@ -1,4 +1,5 @@
 @testable import Authentication
+import AuthTestSupport
 import Foundation
 import JWTKit
 import Logging

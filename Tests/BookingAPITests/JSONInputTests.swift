@@ -56,7 +56,7 @@ import Testing
 
     @Test func timesNeedISO8601AndNaiveTimesAreUTC() throws {
         let input = try Self.fields(
-            #"{"z": "2027-03-01T18:00:00Z", "offset": "2027-03-01T20:00:00+02:00", "naive": "2027-03-01T18:00:00", "frac": "2027-03-01T18:00:00.250Z", "bad": "next tuesday", "date": "2027-03-01"}"#)
+            #"{"z": "2027-03-01T18:00:00Z", "offset": "2027-03-01T20:00:00+02:00", "naive": "2027-03-01T18:00:00", "frac": "2027-03-01T18:00:00.250Z", "bad": "next tuesday", "date": "2027-03-01", "old": "1969-12-31T23:59:59Z", "epoch": "1970-01-01T00:00:00Z"}"#)
         let expected = Timestamp(rawValue: 1_803_924_000_000)
         #expect(try input.optionalTime("z") == expected)
         #expect(try input.optionalTime("offset") == expected)
@@ -64,6 +64,8 @@ import Testing
         #expect(try input.optionalTime("frac") == Timestamp(rawValue: expected.rawValue + 250))
         #expect(Self.message { try input.optionalTime("bad") }?.contains("ISO 8601") == true)
         #expect(Self.message { try input.optionalTime("date") }?.contains("ISO 8601") == true)
+        #expect(Self.message { try input.optionalTime("old") } == "old must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z")
+        #expect(try input.optionalTime("epoch") == Timestamp(rawValue: 0))
     }
 
     @Test func enumsNameTheirChoices() throws {

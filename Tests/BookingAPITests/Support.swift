@@ -18,12 +18,13 @@ struct TemporaryDirectory {
 
 /// Runs `body` against the real application on a real socket (port 0), over a fresh store.
 func withLiveApplication<Value: Sendable>(
-    _ configuration: APIConfiguration = APIConfiguration(port: 0), _ body: @Sendable (any TestClientProtocol) async throws -> Value
+    _ configuration: APIConfiguration = APIConfiguration(port: 0),
+    secrets: SecretsConfiguration = SecretsConfiguration(jwtSecret: String(repeating: "s", count: 40)),
+    _ body: @Sendable (any TestClientProtocol) async throws -> Value
 ) async throws -> Value {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let service = try BookingService.open(dataDirectory: directory.path)
-    let secrets = SecretsConfiguration(jwtSecret: String(repeating: "s", count: 40))
     let application = try await buildApplication(configuration: configuration, secrets: secrets, service: service)
     return try await application.test(.live) { client in try await body(client) }
 }

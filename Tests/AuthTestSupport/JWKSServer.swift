@@ -6,25 +6,31 @@ import Synchronization
 import Testing
 
 /// What the local JWKS endpoint serves; tests change it between requests and count the requests.
-final class JWKSEndpoint: Sendable {
-    struct Reply: Sendable {
-        var status: Int = 200
-        var body: String
-        var cacheControl: String? = "public, max-age=3600"
+public final class JWKSEndpoint: Sendable {
+    public struct Reply: Sendable {
+        public var status: Int = 200
+        public var body: String
+        public var cacheControl: String? = "public, max-age=3600"
+
+        public init(status: Int = 200, body: String, cacheControl: String? = "public, max-age=3600") {
+            self.status = status
+            self.body = body
+            self.cacheControl = cacheControl
+        }
     }
 
     private let reply: Mutex<Reply>
     private let requests = Atomic<Int>(0)
 
-    init(_ reply: Reply) { self.reply = Mutex(reply) }
-    convenience init(jwks: String, cacheControl: String? = "public, max-age=3600") {
+    public init(_ reply: Reply) { self.reply = Mutex(reply) }
+    public convenience init(jwks: String, cacheControl: String? = "public, max-age=3600") {
         self.init(Reply(body: jwks, cacheControl: cacheControl))
     }
 
     /// How many times the endpoint has been asked for keys.
-    var requestCount: Int { requests.load(ordering: .relaxed) }
+    public var requestCount: Int { requests.load(ordering: .relaxed) }
 
-    func serve(_ change: (inout Reply) -> Void) { reply.withLock { change(&$0) } }
+    public func serve(_ change: (inout Reply) -> Void) { reply.withLock { change(&$0) } }
 
     fileprivate func respond() -> Response {
         requests.add(1, ordering: .relaxed)
@@ -39,11 +45,11 @@ final class JWKSEndpoint: Sendable {
         )
     }
 
-    static let path = "/oauth2/v3/certs"
+    public static let path = "/oauth2/v3/certs"
 
     /// Runs `body` with a real Hummingbird 2 server on a free loopback port serving this endpoint,
     /// passing the JWKS URL. The server stops when `body` returns or throws.
-    func run<T: Sendable>(_ body: @Sendable (_ jwksURL: String) async throws -> T) async throws -> T {
+    public func run<T: Sendable>(_ body: @Sendable (_ jwksURL: String) async throws -> T) async throws -> T {
         let router = Router()
         router.get(RouterPath(Self.path)) { _, _ in self.respond() }
         var logger = Logger(label: "jwks-test-server")

@@ -4,22 +4,22 @@ import JWTKit
 import Synchronization
 
 /// A clock the tests move by hand, so lifetime, leeway and cache edges need no sleeping.
-final class TestClock: Sendable {
+public final class TestClock: Sendable {
     private let current: Mutex<Date>
 
-    init(_ start: Date) { current = Mutex(start) }
-    init(secondsSince1970: Double) { current = Mutex(Date(timeIntervalSince1970: secondsSince1970)) }
+    public init(_ start: Date) { current = Mutex(start) }
+    public init(secondsSince1970: Double) { current = Mutex(Date(timeIntervalSince1970: secondsSince1970)) }
 
-    var date: Date { current.withLock { $0 } }
-    var now: @Sendable () -> Date { { self.date } }
+    public var date: Date { current.withLock { $0 } }
+    public var now: @Sendable () -> Date { { self.date } }
 
-    func set(_ date: Date) { current.withLock { $0 = date } }
-    func set(milliseconds: Int64) { set(Date(timeIntervalSince1970: Double(milliseconds) / 1000)) }
-    func advance(seconds: Double) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    public func set(_ date: Date) { current.withLock { $0 = date } }
+    public func set(milliseconds: Int64) { set(Date(timeIntervalSince1970: Double(milliseconds) / 1000)) }
+    public func advance(seconds: Double) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
 /// Any JSON value, to build headers and payloads with missing, extra or wrongly typed members.
-enum JSONValue: Codable, Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
+public enum JSONValue: Codable, Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
     case string(String)
@@ -29,14 +29,14 @@ enum JSONValue: Codable, Sendable, Equatable, ExpressibleByStringLiteral, Expres
     case object([String: JSONValue])
     case null
 
-    init(stringLiteral value: String) { self = .string(value) }
-    init(integerLiteral value: Int) { self = .number(Double(value)) }
-    init(floatLiteral value: Double) { self = .number(value) }
-    init(booleanLiteral value: Bool) { self = .bool(value) }
-    init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(Dictionary(uniqueKeysWithValues: elements)) }
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(Dictionary(uniqueKeysWithValues: elements)) }
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -53,7 +53,7 @@ enum JSONValue: Codable, Sendable, Equatable, ExpressibleByStringLiteral, Expres
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .string(let value): try container.encode(value)
@@ -65,36 +65,36 @@ enum JSONValue: Codable, Sendable, Equatable, ExpressibleByStringLiteral, Expres
         }
     }
 
-    static func seconds(milliseconds: Int64) -> JSONValue { .number(Double(milliseconds) / 1000) }
+    public static func seconds(milliseconds: Int64) -> JSONValue { .number(Double(milliseconds) / 1000) }
 }
 
 /// A payload of arbitrary claims, signed by JWTKit in tests.
-struct ClaimsPayload: JWTPayload {
-    var claims: [String: JSONValue]
+public struct ClaimsPayload: JWTPayload {
+    public var claims: [String: JSONValue]
 
-    init(_ claims: [String: JSONValue]) { self.claims = claims }
-    init(from decoder: any Decoder) throws { claims = try [String: JSONValue](from: decoder) }
-    func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
-    func verify(using _: some JWTAlgorithm) async throws {}
+    public init(_ claims: [String: JSONValue]) { self.claims = claims }
+    public init(from decoder: any Decoder) throws { claims = try [String: JSONValue](from: decoder) }
+    public func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
+    public func verify(using _: some JWTAlgorithm) async throws {}
 }
 
 /// Hand-built compact JWS, for tokens JWTKit would refuse to produce (`alg: none`, mislabelled
 /// algorithms, odd headers).
-enum TokenForge {
-    static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
+public enum TokenForge {
+    public static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func json(_ value: [String: JSONValue]) -> [UInt8] {
+    public static func json(_ value: [String: JSONValue]) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(try! encoder.encode(value))
     }
 
-    enum Signature {
+    public enum Signature {
         case none
         case hmacSHA256([UInt8])
         case hmacSHA384([UInt8])
@@ -103,7 +103,7 @@ enum TokenForge {
     }
 
     /// `base64url(header).base64url(payload).base64url(signature)` over raw JSON bytes.
-    static func token(headerJSON: [UInt8], payloadJSON: [UInt8], signature: Signature) -> String {
+    public static func token(headerJSON: [UInt8], payloadJSON: [UInt8], signature: Signature) -> String {
         let signingInput = base64URL(headerJSON) + "." + base64URL(payloadJSON)
         let input = Array(signingInput.utf8)
         let mac: [UInt8] =
@@ -117,12 +117,12 @@ enum TokenForge {
         return signingInput + "." + base64URL(mac)
     }
 
-    static func token(header: [String: JSONValue], payload: [String: JSONValue], signature: Signature) -> String {
+    public static func token(header: [String: JSONValue], payload: [String: JSONValue], signature: Signature) -> String {
         token(headerJSON: json(header), payloadJSON: json(payload), signature: signature)
     }
 
     /// Decodes one segment of a compact JWS for inspection.
-    static func decodeSegment(_ token: String, index: Int) -> [String: JSONValue]? {
+    public static func decodeSegment(_ token: String, index: Int) -> [String: JSONValue]? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else { return nil }
         var text = parts[index].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
@@ -133,24 +133,24 @@ enum TokenForge {
 }
 
 /// The committed test-only RSA keys under `Fixtures/google-test-keys/`.
-enum TestKeys {
-    static let folder: URL = {
+public enum TestKeys {
+    public static let folder: URL = {
         // Resolve symlinks so the fixtures are found from the isolated dev package too.
         let file = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
         return file.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures/google-test-keys")
+            .appendingPathComponent("Fixtures/google-test-keys")
     }()
 
-    static func pem(_ name: String) throws -> String {
+    public static func pem(_ name: String) throws -> String {
         try String(contentsOf: folder.appendingPathComponent("\(name).pem"), encoding: .utf8)
     }
 
-    static func privateKey(_ name: String) throws -> JWTKit.Insecure.RSA.PrivateKey {
+    public static func privateKey(_ name: String) throws -> JWTKit.Insecure.RSA.PrivateKey {
         try JWTKit.Insecure.RSA.PrivateKey(pem: pem(name))
     }
 
     /// The JWK (public part only) of a fixture key, as Google publishes it.
-    static func jwk(_ name: String, kid: String, alg: String? = "RS256") throws -> JSONValue {
+    public static func jwk(_ name: String, kid: String, alg: String? = "RS256") throws -> JSONValue {
         let primitives = try privateKey(name).publicKey.getKeyPrimitives()
         var object: [String: JSONValue] = [
             "kty": "RSA", "use": "sig", "kid": .string(kid),
@@ -161,7 +161,7 @@ enum TestKeys {
         return .object(object)
     }
 
-    static func jwks(_ keys: [JSONValue]) -> String {
+    public static func jwks(_ keys: [JSONValue]) -> String {
         String(decoding: TokenForge.json(["keys": .array(keys)]), as: UTF8.self)
     }
 }
