@@ -40,7 +40,7 @@ extension HTTPField.Name {
 }
 
 /// Reads one page from the read model and answers it as a JSON array with a `Link` to the next page.
-func pagedList<Body: Encodable>(
+func pagedList<Body: JSONWritable>(
     _ request: Request, path: String, projection: BookingProjection, id: (Body) -> Int64,
     query: (borrowing BookingReadModel, PageRequest) -> (items: [Body], hasMore: Bool)
 ) throws -> Response {

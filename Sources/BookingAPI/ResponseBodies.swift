@@ -6,7 +6,7 @@ import Foundation
 /// `booking_status`, `facilitator`, ...) so its clients keep working; ids are integers, times ISO 8601
 /// UTC, prices decimal numbers with two places (stored as integer minor units).
 enum ResponseBodies {
-    struct User: Encodable {
+    struct User: JSONWritable {
         var id: Int64
         var email: String
         var name: String
@@ -15,16 +15,6 @@ enum ResponseBodies {
         var specialization: String?
         var createdAt: String
 
-        init(_ view: UserView) {
-            id = view.id.rawValue
-            email = view.email
-            name = view.name
-            role = view.role.rawValue
-            bio = view.profile?.bio
-            specialization = view.profile?.specialization
-            createdAt = ISO8601Time.string(view.createdAt.rawValue)
-        }
-
         enum CodingKeys: String, CodingKey {
             case id, email, name, role, bio, specialization
             case createdAt = "created_at"
@@ -32,22 +22,15 @@ enum ResponseBodies {
     }
 
     /// A facilitator as shown on a session: public profile, no e-mail.
-    struct Facilitator: Encodable {
+    struct Facilitator: JSONWritable {
         var id: Int64
         var name: String
         var bio: String?
         var specialization: String?
 
-        init?(_ view: UserView?) {
-            guard let view else { return nil }
-            id = view.id.rawValue
-            name = view.name
-            bio = view.profile?.bio
-            specialization = view.profile?.specialization
-        }
     }
 
-    struct Session: Encodable {
+    struct Session: JSONWritable {
         var id: Int64
         var title: String
         var description: String?
@@ -64,24 +47,6 @@ enum ResponseBodies {
         var bookedCount: Int
         var createdAt: String
 
-        init(_ view: SessionView, facilitator: UserView?) {
-            id = view.id.rawValue
-            title = view.details.title
-            description = view.details.description
-            sessionType = view.details.sessionType.rawValue
-            startTime = ISO8601Time.string(view.details.startTime.rawValue)
-            endTime = ISO8601Time.string(view.details.endTime.rawValue)
-            capacity = view.details.capacity
-            price = Money(minorUnits: view.details.priceMinor)
-            location = view.details.location
-            status = view.status.rawValue
-            facilitatorID = view.facilitatorID.rawValue
-            self.facilitator = Facilitator(facilitator)
-            availableSpots = view.availableSpots
-            bookedCount = view.confirmedCount
-            createdAt = ISO8601Time.string(view.createdAt.rawValue)
-        }
-
         enum CodingKeys: String, CodingKey {
             case id, title, description, capacity, price, location, status, facilitator
             case sessionType = "session_type"
@@ -95,13 +60,13 @@ enum ResponseBodies {
     }
 
     /// A booker as a facilitator sees them on its own sessions' bookings.
-    struct Booker: Encodable {
+    struct Booker: JSONWritable {
         var id: Int64
         var name: String
         var email: String
     }
 
-    struct Booking: Encodable {
+    struct Booking: JSONWritable {
         var id: Int64
         var bookingID: Int64
         var sessionID: Int64
@@ -114,20 +79,6 @@ enum ResponseBodies {
         var session: Session?
         var user: Booker?
 
-        init(_ view: BookingView, session: Session?, user: Booker?) {
-            id = view.id.rawValue
-            bookingID = view.id.rawValue
-            sessionID = view.sessionID.rawValue
-            userID = view.userID.rawValue
-            bookingStatus = view.status.rawValue
-            notes = view.notes
-            price = Money(minorUnits: view.priceMinor)
-            createdAt = ISO8601Time.string(view.createdAt.rawValue)
-            cancelledAt = view.cancelledAt.map { ISO8601Time.string($0.rawValue) }
-            self.session = session
-            self.user = user
-        }
-
         enum CodingKeys: String, CodingKey {
             case id, notes, price, session, user
             case bookingID = "booking_id"
@@ -137,6 +88,66 @@ enum ResponseBodies {
             case createdAt = "created_at"
             case cancelledAt = "cancelled_at"
         }
+    }
+}
+
+// Built from the read model's views (kept out of the structs so they keep their memberwise initialisers).
+
+extension ResponseBodies.User {
+    init(_ view: UserView) {
+        id = view.id.rawValue
+        email = view.email
+        name = view.name
+        role = view.role.rawValue
+        bio = view.profile?.bio
+        specialization = view.profile?.specialization
+        createdAt = ISO8601Time.string(view.createdAt.rawValue)
+    }
+}
+
+extension ResponseBodies.Facilitator {
+    init?(_ view: UserView?) {
+        guard let view else { return nil }
+        id = view.id.rawValue
+        name = view.name
+        bio = view.profile?.bio
+        specialization = view.profile?.specialization
+    }
+}
+
+extension ResponseBodies.Session {
+    init(_ view: SessionView, facilitator: UserView?) {
+        id = view.id.rawValue
+        title = view.details.title
+        description = view.details.description
+        sessionType = view.details.sessionType.rawValue
+        startTime = ISO8601Time.string(view.details.startTime.rawValue)
+        endTime = ISO8601Time.string(view.details.endTime.rawValue)
+        capacity = view.details.capacity
+        price = Money(minorUnits: view.details.priceMinor)
+        location = view.details.location
+        status = view.status.rawValue
+        facilitatorID = view.facilitatorID.rawValue
+        self.facilitator = ResponseBodies.Facilitator(facilitator)
+        availableSpots = view.availableSpots
+        bookedCount = view.confirmedCount
+        createdAt = ISO8601Time.string(view.createdAt.rawValue)
+    }
+}
+
+extension ResponseBodies.Booking {
+    init(_ view: BookingView, session: ResponseBodies.Session?, user: ResponseBodies.Booker?) {
+        id = view.id.rawValue
+        bookingID = view.id.rawValue
+        sessionID = view.sessionID.rawValue
+        userID = view.userID.rawValue
+        bookingStatus = view.status.rawValue
+        notes = view.notes
+        price = Money(minorUnits: view.priceMinor)
+        createdAt = ISO8601Time.string(view.createdAt.rawValue)
+        cancelledAt = view.cancelledAt.map { ISO8601Time.string($0.rawValue) }
+        self.session = session
+        self.user = user
     }
 }
 
@@ -152,5 +163,83 @@ struct Money: Encodable, Equatable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(Double(minorUnits) / 100)
+    }
+}
+
+// The direct writers: fields in sorted-key order, as `JSONBody.encoder` (`.sortedKeys`) writes them.
+// `ResponseEncodingTests` compares each with `JSONEncoder` byte for byte.
+
+extension ResponseBodies.User {
+    func write(to writer: inout JSONWriter) {
+        writer.writeObject { json in
+            json.field("bio", bio)
+            json.field("created_at", createdAt)
+            json.field("email", email)
+            json.field("id", id)
+            json.field("name", name)
+            json.field("role", role)
+            json.field("specialization", specialization)
+        }
+    }
+}
+
+extension ResponseBodies.Facilitator {
+    func write(to writer: inout JSONWriter) {
+        writer.writeObject { json in
+            json.field("bio", bio)
+            json.field("id", id)
+            json.field("name", name)
+            json.field("specialization", specialization)
+        }
+    }
+}
+
+extension ResponseBodies.Session {
+    func write(to writer: inout JSONWriter) {
+        writer.writeObject { json in
+            json.field("available_spots", availableSpots)
+            json.field("booked_count", bookedCount)
+            json.field("capacity", capacity)
+            json.field("created_at", createdAt)
+            json.field("description", description)
+            json.field("end_time", endTime)
+            json.field("facilitator", facilitator)
+            json.field("facilitator_id", facilitatorID)
+            json.field("id", id)
+            json.field("location", location)
+            json.field("price", price)
+            json.field("session_type", sessionType)
+            json.field("start_time", startTime)
+            json.field("status", status)
+            json.field("title", title)
+        }
+    }
+}
+
+extension ResponseBodies.Booker {
+    func write(to writer: inout JSONWriter) {
+        writer.writeObject { json in
+            json.field("email", email)
+            json.field("id", id)
+            json.field("name", name)
+        }
+    }
+}
+
+extension ResponseBodies.Booking {
+    func write(to writer: inout JSONWriter) {
+        writer.writeObject { json in
+            json.field("booking_id", bookingID)
+            json.field("booking_status", bookingStatus)
+            json.field("cancelled_at", cancelledAt)
+            json.field("created_at", createdAt)
+            json.field("id", id)
+            json.field("notes", notes)
+            json.field("price", price)
+            json.field("session", session)
+            json.field("session_id", sessionID)
+            json.field("user", user)
+            json.field("user_id", userID)
+        }
     }
 }

@@ -110,8 +110,10 @@ func pathID<ID: IntegerIdentifier>(_ context: BookingRequestContext, _ type: ID.
 }
 
 /// A JSON array page with the next page in `Link`.
-func listResponse(_ items: some Encodable, page: PageRequest, path: String, lastID: Int64?, hasMore: Bool) -> Response {
-    var headers: HTTPFields = [.cacheControl: "no-store"]
+func listResponse(_ items: [some JSONWritable], page: PageRequest, path: String, lastID: Int64?, hasMore: Bool) -> Response {
+    var headers: HTTPFields = [.cacheControl: "no-store", .contentType: "application/json; charset=utf-8"]
     if let link = page.nextLink(path: path, lastID: lastID, hasMore: hasMore) { headers[.link] = link }
-    return JSONBody.response(items, headers: headers)
+    var writer = JSONWriter(capacity: 64 + items.count * 512)
+    writer.writeArray(items)
+    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
 }

@@ -31,3 +31,68 @@ import Testing
         }
     }
 }
+
+/// The direct JSON writers of the list bodies produce exactly `JSONEncoder`'s bytes.
+@Suite struct JSONWriterTests {
+    /// Every ASCII control character, quotes, backslashes, slashes, non-ASCII and emoji.
+    static let awkward: [String] = [
+        "", "plain", "quote \" backslash \\ slash / </script>", String((0..<0x20).map { Character(UnicodeScalar($0)!) }),
+        "\u{7F} del", "Zoë · 東京 · 🧘‍♀️", "line\u{2028}separator\u{2029}", "tab\tnew\nline\r",
+    ]
+
+    static func encoderBytes(_ value: some Encodable) throws -> [UInt8] { Array(try JSONBody.encoder.encode(value)) }
+
+    static func writerBytes(_ items: [some JSONWritable]) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.writeArray(items)
+        return writer.bytes
+    }
+
+    static func session(_ text: String, optionals: Bool, price: Int64) -> ResponseBodies.Session {
+        var session = ResponseBodies.Session.sample
+        session.title = text
+        session.description = optionals ? text : nil
+        session.location = optionals ? text : nil
+        session.price = Money(minorUnits: price)
+        session.facilitator = optionals ? ResponseBodies.Facilitator(id: 7, name: text, bio: text, specialization: nil) : nil
+        return session
+    }
+
+    @Test func sessionsMatchJSONEncoder() throws {
+        var sessions: [ResponseBodies.Session] = []
+        for (index, text) in Self.awkward.enumerated() {
+            for price: Int64 in [0, 5, 10, 99, 100, 1999, 2550, 10_000_000_000] {
+                sessions.append(Self.session(text, optionals: index % 2 == 0, price: price))
+                sessions.append(Self.session(text, optionals: index % 2 == 1, price: price))
+            }
+        }
+        #expect(Self.writerBytes(sessions) == (try Self.encoderBytes(sessions)))
+        #expect(Self.writerBytes([ResponseBodies.Session]()) == (try Self.encoderBytes([ResponseBodies.Session]())))
+    }
+
+    @Test func usersBookingsAndBookersMatchJSONEncoder() throws {
+        let users = Self.awkward.enumerated().map { index, text in
+            ResponseBodies.User(
+                id: Int64(index), email: text, name: text, role: "user", bio: index % 2 == 0 ? text : nil,
+                specialization: index % 3 == 0 ? text : nil, createdAt: "2027-03-01T18:00:00Z")
+        }
+        #expect(Self.writerBytes(users) == (try Self.encoderBytes(users)))
+
+        let bookings = Self.awkward.enumerated().map { index, text in
+            ResponseBodies.Booking(
+                id: Int64(index), bookingID: Int64(index), sessionID: 3, userID: -4, bookingStatus: "confirmed",
+                notes: index % 2 == 0 ? text : nil, price: Money(minorUnits: Int64(index * 37)), createdAt: "2027-03-01T18:00:00Z",
+                cancelledAt: index % 3 == 0 ? "2027-03-02T18:00:00Z" : nil,
+                session: index % 2 == 1 ? Self.session(text, optionals: true, price: 250) : nil,
+                user: index % 2 == 0 ? ResponseBodies.Booker(id: 9, name: text, email: text) : nil)
+        }
+        #expect(Self.writerBytes(bookings) == (try Self.encoderBytes(bookings)))
+    }
+}
+
+extension ResponseBodies.Session {
+    static let sample = ResponseBodies.Session(
+        id: 1, title: "t", description: nil, sessionType: "retreat", startTime: "2027-03-01T18:00:00Z",
+        endTime: "2027-03-01T20:00:00Z", capacity: 12, price: Money(minorUnits: 0), location: nil, status: "active",
+        facilitatorID: 7, facilitator: nil, availableSpots: 11, bookedCount: 1, createdAt: "2026-01-01T00:00:00Z")
+}
