@@ -167,27 +167,32 @@ enum ISO8601Time {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civilDate(daysSince1970: days)
-        var text = ""
-        text.reserveCapacity(20)
-        func append(_ value: Int64, width: Int) {
-            let digits = String(value)
-            if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
-            text += digits
+        guard (0...9999).contains(year) else {
+            return Date(timeIntervalSince1970: Double(milliseconds) / 1000).formatted(.iso8601)
         }
-        if year < 0 { text += "-" }
-        append(abs(year), width: 4)
-        text += "-"
-        append(month, width: 2)
-        text += "-"
-        append(day, width: 2)
-        text += "T"
-        append(secondOfDay / 3600, width: 2)
-        text += ":"
-        append(secondOfDay % 3600 / 60, width: 2)
-        text += ":"
-        append(secondOfDay % 60, width: 2)
-        text += "Z"
-        return text
+        // "YYYY-MM-DDTHH:MM:SSZ", digits filled in place.
+        return String(unsafeUninitializedCapacity: 20) { buffer in
+            func put(_ value: Int64, at offset: Int, width: Int) {
+                var value = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            put(year, at: 0, width: 4)
+            buffer[4] = UInt8(ascii: "-")
+            put(month, at: 5, width: 2)
+            buffer[7] = UInt8(ascii: "-")
+            put(day, at: 8, width: 2)
+            buffer[10] = UInt8(ascii: "T")
+            put(secondOfDay / 3600, at: 11, width: 2)
+            buffer[13] = UInt8(ascii: ":")
+            put(secondOfDay % 3600 / 60, at: 14, width: 2)
+            buffer[16] = UInt8(ascii: ":")
+            put(secondOfDay % 60, at: 17, width: 2)
+            buffer[19] = UInt8(ascii: "Z")
+            return 20
+        }
     }
 
     /// Proleptic Gregorian year, month and day of a day count since 1970-01-01 (Howard Hinnant's
