@@ -229,9 +229,13 @@ def main():
         wrk(baseline + "/plain", scripts["plain_get"], t, c, 2)
         wrk(engine, scripts["sessions"], t, c, 2)
         results["plain_get"] = checked("GET /plain", wrk(baseline + "/plain", scripts["plain_get"], t, c, s))
+        results["plain_page"] = checked("GET /plain/page", wrk(baseline + "/plain/page", scripts["plain_get"], t, c, s))
         results["sessions"] = checked("GET /api/sessions?limit=100", wrk(engine, scripts["sessions"], t, c, s))
         results["plain_post"] = checked("POST /plain", wrk(baseline + "/plain", scripts["plain_post"], t, c, s))
+        before = writer_metrics(engine)
         results["bookings"] = checked("POST /api/bookings", wrk(engine, scripts["bookings"], t, c, s))
+        after = writer_metrics(engine)
+        results["writer"] = {name: after.get(name, 0) - before.get(name, 0) for name in after}
 
         # Login storm: the paced reader alone, then beside a flood of logins.
         results["paced_alone"] = checked("paced GET /api/sessions alone", wrk(engine, scripts["paced"], 1, 8, s))
@@ -253,6 +257,18 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
+def writer_metrics(base):
+    """The group-commit writer's counters from /metrics."""
+    with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
+        text = r.read().decode()
+    values = {}
+    for line in text.splitlines():
+        match = re.match(r"(booking_writer_\w+) ([0-9.eE+-]+)$", line)
+        if match:
+            values[match.group(1)] = float(match.group(2))
+    return values
+
+
 def report(r, arguments, health):
     def row(label, x):
         return f"| {label} | {x['rps']:,.0f} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} | {x['requests']:,} |"
@@ -264,6 +280,7 @@ def report(r, arguments, health):
     print("| run | req/s | p50 ms | p99 ms | requests |")
     print("|---|---:|---:|---:|---:|")
     print(row("baseline `GET /plain` (plain Hummingbird)", r["plain_get"]))
+    print(row("baseline `GET /plain/page` (a static 40 KB array)", r["plain_page"]))
     print(row("`GET /api/sessions?limit=100` (100 of 1,000)", r["sessions"]))
     print(row("baseline `POST /plain` (reads the body)", r["plain_post"]))
     print(row("`POST /api/bookings` (durable)", r["bookings"]))
@@ -273,6 +290,12 @@ def report(r, arguments, health):
     print()
     print(f"- sessions page: {ratio_get:.0%} of the baseline's req/s (target ≥ 50%): {'met' if ratio_get >= 0.5 else 'NOT met'}")
     print(f"- durable bookings: {ratio_post:.0%} of the baseline's req/s (target ≥ 50%): {'met' if ratio_post >= 0.5 else 'NOT met'}")
+    w = r["writer"]
+    if w.get("booking_writer_commits"):
+        commits = w["booking_writer_commits"]
+        print(f"- writer during the bookings run: {commits:,.0f} commits, {w['booking_writer_commands'] / commits:.1f} bookings "
+              f"per commit, {w['booking_writer_commit_seconds'] / commits * 1000:.2f} ms per commit (fsync included)")
+    print(f"- sessions page against a static page of the same size: {r['sessions']['rps'] / r['plain_page']['rps']:.0%}")
     print(f"- login storm: p99 of other requests ×{storm_factor:.2f} (target ≤ 2×): {'met' if storm_factor <= 2 else 'NOT met'}")
 
 

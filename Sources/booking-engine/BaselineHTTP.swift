@@ -6,7 +6,7 @@ import Logging
 /// benchmark can measure the framework's own ceiling on the same box, in the same run, as the engine.
 struct BaselineHTTP: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "baseline-http", abstract: "Serve GET/POST /plain with plain Hummingbird (benchmark baseline).",
+        commandName: "baseline-http", abstract: "Serve GET/POST /plain and GET /plain/page with plain Hummingbird (benchmark baseline).",
         shouldDisplay: false)
 
     @Option(help: "Address to listen on.")
@@ -24,6 +24,12 @@ struct BaselineHTTP: AsyncParsableCommand {
             Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+        // A precomputed JSON array as large as a page of 100 sessions: the transport's share of a page,
+        // without any rendering.
+        let page = ByteBuffer(string: "[" + Array(repeating: #"{"padding":"\#(String(repeating: "x", count: 390))"}"#, count: 100).joined(separator: ",") + "]")
+        router.get("/plain/page") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: page))
         }
         // Reads the body like the API does, answers 201.
         router.post("/plain") { request, _ in
