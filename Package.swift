@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "BookingAPITests",
             dependencies: [
-                "BookingAPI", "BookingEngine", "BookingDomain", "Authentication", "PasswordHashing", "AuthTestSupport",
+                "BookingAPI", "BookingEngine", "BookingDomain", "BookingProjections", "Authentication", "PasswordHashing", "AuthTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -65,8 +65,11 @@ func makeRouter(
         passwords: PasswordWorkers(hasher: Argon2idHasher()), policy: PasswordPolicy(commonPasswords: .builtIn), google: google,
         facilitatorSignupEnabled: secrets.facilitatorSignupEnabled
     ).register(on: router, table: &routes)
-    SessionsController(commands: commands, projection: service.projection, authenticator: authenticator).register(on: router, table: &routes)
-    BookingsController(commands: commands, projection: service.projection, authenticator: authenticator).register(on: router, table: &routes)
+    let renderCache = SessionRenderCache()
+    SessionsController(commands: commands, projection: service.projection, authenticator: authenticator, renderCache: renderCache)
+        .register(on: router, table: &routes)
+    BookingsController(commands: commands, projection: service.projection, authenticator: authenticator, renderCache: renderCache)
+        .register(on: router, table: &routes)
     table.set(routes)
     return (router, routes)
 }

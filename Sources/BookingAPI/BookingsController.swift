@@ -10,6 +10,7 @@ struct BookingsController: Sendable {
     let commands: CommandRunner
     let projection: BookingProjection
     let authenticator: Authenticator
+    let renderCache: SessionRenderCache
 
     func register(on router: Router<BookingRequestContext>, table: inout RouteTable) {
         table.add(.post, "/api/bookings")
@@ -42,7 +43,7 @@ struct BookingsController: Sendable {
             let caller = try await authenticator.facilitator(of: request, context: context)
             return try pagedList(request, path: "/api/facilitator/sessions", projection: projection, id: \.id) { model, page in
                 let result = model.sessions(ofFacilitator: caller.id, after: page.after.map(SessionID.init), limit: page.limit)
-                return (result.items.map { ResponseBodies.Session($0, facilitator: model.user($0.facilitatorID)) }, result.hasMore)
+                return (renderCache.render(result.items, facilitator: model.user), result.hasMore)
             }
         }
         table.add(.get, "/api/facilitator/sessions/{id}/bookings")

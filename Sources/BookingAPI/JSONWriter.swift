@@ -5,7 +5,7 @@
 /// Types conforming here write their fields in sorted-key order with ``JSONWriter``, and
 /// `ResponseEncodingTests` checks that the bytes equal `JSONEncoder`'s (`.sortedKeys`,
 /// `.withoutEscapingSlashes`) for every list body, so the two paths can't drift apart.
-protocol JSONWritable: Encodable {
+protocol JSONWritable {
     /// Writes the value as one JSON object.
     func write(to writer: inout JSONWriter)
 }
@@ -26,6 +26,12 @@ struct JSONWriter {
             item.write(to: &self)
         }
         bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// JSON written earlier by another writer, as one value.
+    mutating func writeRaw(_ json: [UInt8]) {
+        bytes.append(contentsOf: json)
         needsComma = true
     }
 

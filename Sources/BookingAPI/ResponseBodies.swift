@@ -6,7 +6,7 @@ import Foundation
 /// `booking_status`, `facilitator`, ...) so its clients keep working; ids are integers, times ISO 8601
 /// UTC, prices decimal numbers with two places (stored as integer minor units).
 enum ResponseBodies {
-    struct User: JSONWritable {
+    struct User: Encodable, JSONWritable {
         var id: Int64
         var email: String
         var name: String
@@ -22,7 +22,7 @@ enum ResponseBodies {
     }
 
     /// A facilitator as shown on a session: public profile, no e-mail.
-    struct Facilitator: JSONWritable {
+    struct Facilitator: Encodable, JSONWritable {
         var id: Int64
         var name: String
         var bio: String?
@@ -30,7 +30,7 @@ enum ResponseBodies {
 
     }
 
-    struct Session: JSONWritable {
+    struct Session: Encodable, JSONWritable {
         var id: Int64
         var title: String
         var description: String?
@@ -60,13 +60,13 @@ enum ResponseBodies {
     }
 
     /// A booker as a facilitator sees them on its own sessions' bookings.
-    struct Booker: JSONWritable {
+    struct Booker: Encodable, JSONWritable {
         var id: Int64
         var name: String
         var email: String
     }
 
-    struct Booking: JSONWritable {
+    struct Booking: Encodable, JSONWritable {
         var id: Int64
         var bookingID: Int64
         var sessionID: Int64

@@ -9,6 +9,7 @@ struct SessionsController: Sendable {
     let commands: CommandRunner
     let projection: BookingProjection
     let authenticator: Authenticator
+    let renderCache: SessionRenderCache
 
     func register(on router: Router<BookingRequestContext>, table: inout RouteTable) {
         table.add(.get, "/api/sessions")
@@ -17,7 +18,7 @@ struct SessionsController: Sendable {
             let now = Timestamp.now
             return try pagedList(request, path: "/api/sessions", projection: projection, id: \.id) { model, page in
                 let result = model.activeSessions(after: page.after.map(SessionID.init), limit: page.limit, notStartedAt: now)
-                return (result.items.map { ResponseBodies.Session($0, facilitator: model.user($0.facilitatorID)) }, result.hasMore)
+                return (renderCache.render(result.items, facilitator: model.user), result.hasMore)
             }
         }
         table.add(.get, "/api/sessions/{id}")

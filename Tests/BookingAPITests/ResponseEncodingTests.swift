@@ -1,3 +1,5 @@
+import BookingDomain
+import BookingProjections
 import Foundation
 import Testing
 
@@ -95,4 +97,56 @@ extension ResponseBodies.Session {
         id: 1, title: "t", description: nil, sessionType: "retreat", startTime: "2027-03-01T18:00:00Z",
         endTime: "2027-03-01T20:00:00Z", capacity: 12, price: Money(minorUnits: 0), location: nil, status: "active",
         facilitatorID: 7, facilitator: nil, availableSpots: 11, bookedCount: 1, createdAt: "2026-01-01T00:00:00Z")
+}
+
+/// Cached session renders are exactly fresh renders, and stop being used once anything shown changes.
+@Suite struct SessionRenderCacheTests {
+    static let facilitator = UserView(
+        id: UserID(rawValue: 7), email: "f@example.com", name: "Fay", role: .facilitator,
+        profile: FacilitatorProfile(bio: "Yoga", specialization: "Breath"), createdAt: Timestamp(rawValue: 0))
+
+    static func session(id: Int64 = 1, title: String = "Morning flow", booked: Int = 0) -> SessionView {
+        SessionView(
+            id: SessionID(rawValue: id), facilitatorID: facilitator.id,
+            details: SessionDetails(
+                title: title, description: "Gentle", sessionType: .session, startTime: Timestamp(rawValue: 1_900_000_000_000),
+                endTime: Timestamp(rawValue: 1_900_003_600_000), capacity: 10, priceMinor: 2550, location: "Studio"),
+            confirmedCount: booked, createdAt: Timestamp(rawValue: 1_800_000_000_000), updatedAt: Timestamp(rawValue: 1_800_000_000_000))
+    }
+
+    static func fresh(_ session: SessionView, _ facilitator: UserView?) -> [UInt8] {
+        var writer = JSONWriter()
+        ResponseBodies.Session(session, facilitator: facilitator).write(to: &writer)
+        return writer.bytes
+    }
+
+    @Test func rendersLikeAFreshRenderAndFollowsChanges() {
+        let cache = SessionRenderCache()
+        var owner = Self.facilitator
+        let lookup: (UserID) -> UserView? = { _ in owner }
+        let original = Self.session()
+        #expect(cache.render([original], facilitator: lookup).map(\.bytes) == [Self.fresh(original, owner)])
+        #expect(cache.render([original], facilitator: lookup).map(\.bytes) == [Self.fresh(original, owner)])
+
+        let booked = Self.session(booked: 1)
+        let afterBooking = cache.render([booked], facilitator: lookup)[0].bytes
+        #expect(afterBooking == Self.fresh(booked, owner))
+        #expect(String(decoding: afterBooking, as: UTF8.self).contains(#""available_spots":9"#))
+
+        let renamed = Self.session(title: "Evening flow", booked: 1)
+        #expect(cache.render([renamed], facilitator: lookup)[0].bytes == Self.fresh(renamed, owner))
+
+        owner.name = "Fay R."
+        let afterProfile = cache.render([renamed], facilitator: lookup)[0].bytes
+        #expect(afterProfile == Self.fresh(renamed, owner))
+        #expect(String(decoding: afterProfile, as: UTF8.self).contains("Fay R."))
+    }
+
+    @Test func staysWithinItsCapacity() {
+        let cache = SessionRenderCache(capacity: 3)
+        let sessions = (1...10).map { Self.session(id: Int64($0)) }
+        let rendered = cache.render(sessions, facilitator: { _ in Self.facilitator })
+        #expect(rendered.map(\.bytes) == sessions.map { Self.fresh($0, Self.facilitator) })
+        #expect(cache.count <= 3)
+    }
 }
