@@ -102,7 +102,8 @@ struct AuthController: Sendable {
             throw APIError.badRequest("id_token is required: send the Google ID token, not google_id/email")
         }
         let idToken = try fields.string("id_token", length: 1...8_192)
-        guard let google else { throw APIError(.notImplemented, "Google sign-in is not configured (GOOGLE_CLIENT_ID)") }
+        // Off unless configured: the route then behaves as absent rather than as a server fault.
+        guard let google else { throw APIError(.notFound, "Google sign-in is not enabled on this server (GOOGLE_CLIENT_ID is not set)") }
         let claims: GoogleIdentityClaims
         do {
             claims = try await google.verify(idToken)

@@ -569,6 +569,16 @@ enum OpenAPIDocument {
             },
             "description": "Invalid Google ID token"
           },
+          "404": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Google sign-in not enabled on this server (no GOOGLE_CLIENT_ID)"
+          },
           "409": {
             "content": {
               "application/json": {
@@ -609,16 +619,6 @@ enum OpenAPIDocument {
             },
             "description": "Rate limited"
           },
-          "501": {
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            },
-            "description": "Google sign-in not configured"
-          },
           "503": {
             "content": {
               "application/json": {
@@ -627,7 +627,7 @@ enum OpenAPIDocument {
                 }
               }
             },
-            "description": "The store could not commit; nothing was saved"
+            "description": "Google's keys could not be fetched"
           }
         },
         "security": [],
