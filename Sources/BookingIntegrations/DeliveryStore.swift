@@ -83,11 +83,13 @@ public final class DeliveryStore: Sendable {
         let prefix = subscriber.map { Array($0.utf8) + [0] } ?? []
         let raw: [[UInt8]] = try environment.read { txn in
             var found: [[UInt8]] = []
-            try txn.forEach(deadLetters, from: prefix) { key, value in
+            let visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool = { key, value in
                 guard key.starts(with: prefix) else { return false }
                 found.append(Array(value))
                 return true
             }
+            // LMDB refuses an empty key, so "every subscriber" starts at the first entry instead.
+            if prefix.isEmpty { try txn.forEach(deadLetters, from: nil, visit) } else { try txn.forEach(deadLetters, from: prefix, visit) }
             return found
         }
         let decoder = JSONDecoder()

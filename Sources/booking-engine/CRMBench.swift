@@ -53,10 +53,10 @@ struct CRMBench: AsyncParsableCommand {
             _ = try await service.execute(.bookSeat(sessionID: session.sessionID, userID: guest.userID, notes: nil, now: at), actor: "bench", now: at)
         }
 
-        let received = Atomic<Int>(0)
+        let received = ReceivedCount()
         let router = Router()
         router.post("/api/booking-notification") { _, _ in
-            received.add(1, ordering: .relaxed)
+            received.value.add(1, ordering: .relaxed)
             return Response(status: .ok)
         }
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
@@ -88,8 +88,13 @@ struct CRMBench: AsyncParsableCommand {
         try await server.value
 
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let count = received.load(ordering: .relaxed)
+        let count = received.value.load(ordering: .relaxed)
         print("| CRM deliveries to a local receiver (one at a time, synced checkpoint each) | \(Int(Double(count) / seconds)) deliveries/s | \(count) bookings in \(String(format: "%.2f", seconds)) s, \(String(format: "%.2f", seconds * 1000 / Double(count))) ms each |")
         try? FileManager.default.removeItem(atPath: dataDirectory)
     }
+}
+
+/// What the bench's receiver has accepted (a class, so the handler closure can share it).
+private final class ReceivedCount: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -3,6 +3,9 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The built `booking-engine` executable (`BOOKING_ENGINE_BIN`, or the debug build beside the package).
 enum EngineBinary {
@@ -63,14 +66,14 @@ final class ServeProcess {
 
     /// SIGKILL: no shutdown code runs.
     func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
+        Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
     /// SIGTERM, then waits for the exit; returns the exit status.
     @discardableResult
     func stop() -> Int32 {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGTERM) }
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGTERM) }
         process.waitUntilExit()
         return process.terminationStatus
     }
