@@ -29,7 +29,7 @@ public final class CRMChannel: DeliveryChannel {
     private let now: @Sendable () -> Date
 
     /// A channel with its own HTTP client (redirects off, the configured connect timeout).
-    public init(configuration: CRMConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) throws(IntegrationConfigurationError) {
+    public init(configuration: CRMConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) throws(IntegrationConfigurationError) {
         guard let signer = WebhookSigner(secret: configuration.webhookSecret) else {
             throw IntegrationConfigurationError(variable: "CRM_WEBHOOK_SECRET", problem: "must be whsec_ followed by base64 of at least 24 bytes")
         }

@@ -52,18 +52,16 @@ struct CRMNotification: Encodable {
     /// The notification for a booking event, rendered from the read model; `nil` for other events.
     /// Throws ``RenderingError`` when the model lacks the user or session (a damaged model).
     static func render(_ event: BookingEvent, in model: borrowing BookingReadModel) -> Result<CRMNotification, RenderingError>? {
-        let type: String
-        let bookingID: BookingID, userID: UserID, sessionID: SessionID, facilitatorID: UserID
-        var cause: String?
+        let fields: (type: String, booking: BookingID, user: UserID, session: SessionID, facilitator: UserID, cause: String?)
         switch event {
         case .bookingConfirmed(let e):
-            (type, bookingID, userID, sessionID, facilitatorID) = ("booking_confirmed", e.bookingID, e.userID, e.sessionID, e.facilitatorID)
+            fields = ("booking_confirmed", e.bookingID, e.userID, e.sessionID, e.facilitatorID, nil)
         case .bookingCancelled(let e):
-            (type, bookingID, userID, sessionID, facilitatorID) = ("booking_cancelled", e.bookingID, e.userID, e.sessionID, e.facilitatorID)
-            cause = e.cause.rawValue
+            fields = ("booking_cancelled", e.bookingID, e.userID, e.sessionID, e.facilitatorID, e.cause.rawValue)
         default:
             return nil
         }
+        let (type, bookingID, userID, sessionID, facilitatorID, cause) = fields
         guard let user = model.user(userID) else { return .failure(RenderingError(reason: "\(userID) is not in the read model")) }
         guard let session = model.session(sessionID) else { return .failure(RenderingError(reason: "\(sessionID) is not in the read model")) }
         return .success(

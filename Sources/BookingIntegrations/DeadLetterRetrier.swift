@@ -20,7 +20,7 @@ public struct DeadLetterRetrier<Channel: DeliveryChannel>: Sendable {
 
     /// A retrier for `channel`'s letters in `store`, reading events from `log` and rendering from `projection`.
     public init(
-        channel: Channel, log: any EventLog, projection: BookingProjection, store: DeliveryStore, now: @escaping @Sendable () -> Date = Date.init
+        channel: Channel, log: any EventLog, projection: BookingProjection, store: DeliveryStore, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.channel = channel
         self.log = log

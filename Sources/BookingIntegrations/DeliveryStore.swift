@@ -80,7 +80,7 @@ public final class DeliveryStore: Sendable {
 
     /// Every dead letter, by subscriber then position; only `subscriber`'s when given.
     public func deadLetters(subscriber: String? = nil) throws -> [DeadLetter] {
-        let prefix = subscriber.map { Array($0.utf8) + [0] } ?? []
+        let prefix: [UInt8] = subscriber.map { Array($0.utf8) + [0] } ?? []
         let raw: [[UInt8]] = try environment.read { txn in
             var found: [[UInt8]] = []
             let visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool = { key, value in

@@ -31,7 +31,7 @@ public final class DeliveryWorker<Channel: DeliveryChannel>: Service, Sendable {
     /// A worker for `channel` over `log`, rendering from `projection`, keeping its state in `store`.
     public init(
         channel: Channel, log: any EventLog, projection: BookingProjection, store: DeliveryStore, policy: RetryPolicy = RetryPolicy(),
-        logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.channel = channel
         self.log = log

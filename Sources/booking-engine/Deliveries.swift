@@ -92,8 +92,8 @@ struct Deliveries: AsyncParsableCommand {
                 switch subscriber {
                 case "crm":
                     guard
-                        let (channel, _) = try SideEffectsSetup.crmChannel(
-                            environment: environment, secrets: secrets, dataDirectory: store.dataDirectory, logger: logger)
+                        let channel = try SideEffectsSetup.crmChannel(
+                            environment: environment, secrets: secrets, dataDirectory: store.dataDirectory, logger: logger)?.channel
                     else {
                         print("crm: \(theirs.count) dead letter(s) not re-sent: CRM_SERVICE_URL is not set")
                         failures += theirs.count

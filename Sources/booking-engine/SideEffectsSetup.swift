@@ -9,7 +9,7 @@ enum SideEffectsSetup {
     /// The CRM channel, or `nil` when `CRM_SERVICE_URL` is unset.
     static func crmChannel(
         environment: [String: String], secrets: SecretsConfiguration, dataDirectory: String, logger: Logger
-    ) throws -> (CRMChannel, RetryPolicy)? {
+    ) throws -> (channel: CRMChannel, policy: RetryPolicy)? {
         guard
             let configuration = try CRMConfiguration.fromEnvironment(
                 environment, bearerToken: secrets.crmBearerToken, isProduction: secrets.isProduction, dataDirectory: dataDirectory)
@@ -23,9 +23,9 @@ enum SideEffectsSetup {
     ) throws -> SideEffects {
         let store = try DeliveryStore(dataDirectory: dataDirectory)
         var sideEffects = SideEffects()
-        if let (channel, policy) = try crmChannel(environment: environment, secrets: secrets, dataDirectory: dataDirectory, logger: logger) {
+        if let crm = try crmChannel(environment: environment, secrets: secrets, dataDirectory: dataDirectory, logger: logger) {
             sideEffects.add(
-                DeliveryWorker(channel: channel, log: service.log, projection: service.projection, store: store, policy: policy, logger: logger),
+                DeliveryWorker(channel: crm.channel, log: service.log, projection: service.projection, store: store, policy: crm.policy, logger: logger),
                 store: store)
             logger.info("CRM webhook on", metadata: ["subscriber": "crm"])
         } else {
