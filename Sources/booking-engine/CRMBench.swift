@@ -3,9 +3,11 @@ import BookingDomain
 import BookingEngine
 import BookingIntegrations
 import BookingProjections
+import EventSourcing
 import EventStoreLMDB
 import Foundation
 import Hummingbird
+import LMDB
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -32,25 +34,17 @@ struct CRMBench: AsyncParsableCommand {
         let writer = Task { await service.run() }
         defer { writer.cancel() }
         let at = Timestamp.now
-        guard case .accepted(let hostEvents, _) = try await service.execute(
-            .registerUser(RegisterUser(email: "host@example.com", name: "Host", role: .facilitator, passwordHash: nil)), actor: "system", now: at),
-            case .userRegistered(let host) = hostEvents.first?.event,
-            case .accepted(let sessionEvents, _) = try await service.execute(
-                .createSession(
-                    facilitatorID: host.userID,
-                    details: SessionDetails(
-                        title: "Bench", startTime: Timestamp(rawValue: at.rawValue + 86_400_000),
-                        endTime: Timestamp(rawValue: at.rawValue + 90_000_000), capacity: bookings),
-                    now: at), actor: "bench", now: at),
-            case .sessionCreated(let session) = sessionEvents.first?.event
-        else { throw ValidationError("could not set up the session") }
+        let host = try await Self.register(service, "host@example.com", role: .facilitator, at: at)
+        let details = SessionDetails(
+            title: "Bench", startTime: Timestamp(rawValue: at.rawValue + 86_400_000), endTime: Timestamp(rawValue: at.rawValue + 90_000_000),
+            capacity: bookings)
+        let created = try await service.execute(.createSession(facilitatorID: host, details: details, now: at), actor: "bench", now: at)
+        guard case .accepted(let sessionEvents, _) = created, case .sessionCreated(let session)? = sessionEvents.first?.event else {
+            throw ValidationError("could not create the session")
+        }
         for index in 0..<bookings {
-            guard case .accepted(let events, _) = try await service.execute(
-                .registerUser(RegisterUser(email: "guest\(index)@example.com", name: "Guest \(index)", role: .user, passwordHash: nil)),
-                actor: "system", now: at),
-                case .userRegistered(let guest) = events.first?.event
-            else { throw ValidationError("registration failed") }
-            _ = try await service.execute(.bookSeat(sessionID: session.sessionID, userID: guest.userID, notes: nil, now: at), actor: "bench", now: at)
+            let guest = try await Self.register(service, "guest\(index)@example.com", role: .user, at: at)
+            _ = try await service.execute(.bookSeat(sessionID: session.sessionID, userID: guest, notes: nil, now: at), actor: "bench", now: at)
         }
 
         let received = ReceivedCount()
@@ -91,6 +85,17 @@ struct CRMBench: AsyncParsableCommand {
         let count = received.value.load(ordering: .relaxed)
         print("| CRM deliveries to a local receiver (one at a time, synced checkpoint each) | \(Int(Double(count) / seconds)) deliveries/s | \(count) bookings in \(String(format: "%.2f", seconds)) s, \(String(format: "%.2f", seconds * 1000 / Double(count))) ms each |")
         try? FileManager.default.removeItem(atPath: dataDirectory)
+    }
+}
+
+extension CRMBench {
+    static func register(_ service: BookingService, _ email: String, role: Role, at: Timestamp) async throws -> UserID {
+        let outcome = try await service.execute(
+            .registerUser(RegisterUser(email: email, name: email, role: role, passwordHash: nil)), actor: "system", now: at)
+        guard case .accepted(let events, _) = outcome, case .userRegistered(let user)? = events.first?.event else {
+            throw ValidationError("could not register \(email)")
+        }
+        return user.userID
     }
 }
 

@@ -1,5 +1,6 @@
 import BookingEngine
 import BookingIntegrations
+import EventStoreLMDB
 import BookingProjections
 import Foundation
 import Testing
@@ -41,7 +42,7 @@ struct DeadLetterTests {
                 #expect(results.count == 1)
                 #expect(results.first?.failure == nil)
                 #expect(receiver.acceptedIDs == [ids[1], ids[0]].map { $0.uuidString.lowercased() })
-                #expect(receiver.requests.allSatisfy(\.isAuthentic))
+                #expect(try receiver.requests.allSatisfy(\.isAuthentic))
                 #expect(try store.deadLetters().isEmpty)
             }
         }

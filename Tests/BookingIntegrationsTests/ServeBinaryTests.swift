@@ -38,7 +38,7 @@ struct ServeBinaryTests {
             #expect(Set(receiver.acceptedIDs) == Set(ids))
             let counts = Dictionary(receiver.requests.map { ($0.webhookID, 1) }, uniquingKeysWith: +)
             #expect(counts.filter { $0.value > 1 }.map(\.key).allSatisfy { $0 == interrupted }, "only the interrupted delivery was sent again")
-            #expect(receiver.requests.allSatisfy(\.isAuthentic))
+            #expect(try receiver.requests.allSatisfy(\.isAuthentic))
             try await waitUntil("backlog 0") { (try await second.crmHealth()["backlog"] as? Int) == 0 }
             let crm = try await second.crmHealth()
             #expect(crm["state"] as? String == "on")
