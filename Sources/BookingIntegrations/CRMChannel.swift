@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// The CRM webhook: each booking confirmed or cancelled becomes a signed
 /// `POST {CRM_SERVICE_URL}/api/booking-notification` (see ``CRMNotification`` for the body).
@@ -27,6 +28,7 @@ public final class CRMChannel: DeliveryChannel {
     private let client: HTTPClient
     private let logger: Logger
     private let now: @Sendable () -> Date
+    private let isClosed = Mutex(false)
 
     /// A channel with its own HTTP client (redirects off, the configured connect timeout).
     public init(configuration: CRMConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) throws(IntegrationConfigurationError) {
@@ -80,9 +82,16 @@ public final class CRMChannel: DeliveryChannel {
         }
     }
 
-    /// Shuts the HTTP client down.
+    /// Shuts the HTTP client down (once; later calls do nothing).
     public func close() async {
+        guard isClosed.withLock({ closed in defer { closed = true }; return !closed }) else { return }
         try? await client.shutdown()
+    }
+
+    deinit {
+        // A channel dropped without `close()` (a failed start-up) must not trip AsyncHTTPClient's
+        // debug-build precondition; shut the client down asynchronously instead.
+        if !isClosed.withLock({ $0 }) { client.shutdown { _ in } }
     }
 
     /// How a status code is handled.
