@@ -50,7 +50,7 @@ struct CRMNotification: Encodable {
     }
 
     /// The notification for a booking event, rendered from the read model; `nil` for other events.
-    /// Throws ``RenderingError`` when the model lacks the user or session (a damaged model).
+    /// A failure (parked as a dead letter) when the model lacks the user or session.
     static func render(_ event: BookingEvent, in model: borrowing BookingReadModel) -> Result<CRMNotification, RenderingError>? {
         let fields: (type: String, booking: BookingID, user: UserID, session: SessionID, facilitator: UserID, cause: String?)
         switch event {
