@@ -52,6 +52,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Side-effect subscribers: the generic delivery worker (checkpoints, retries, dead letters in
+        // their own LMDB environment) and the CRM webhook channel.
+        .target(
+            name: "BookingIntegrations",
+            dependencies: [
+                "BookingDomain", "BookingEngine", "BookingProjections", "EventSourcing", "EventStoreLMDB", "LMDB",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Password hashing for the REST façade: Argon2id through Debian's libargon2, and the password policy.
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .target(name: "PasswordHashing", dependencies: ["CArgon2"], swiftSettings: swiftSettings),
@@ -75,7 +91,7 @@ let package = Package(
             name: "BookingAPI",
             dependencies: [
                 "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB", "Authentication",
-                "PasswordHashing",
+                "PasswordHashing", "BookingIntegrations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -87,6 +103,7 @@ let package = Package(
             name: "booking-engine",
             dependencies: [
                 "BookingAPI", "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB", "LMDB",
+                "BookingIntegrations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,6 +154,19 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BookingIntegrationsTests",
+            dependencies: [
+                "BookingIntegrations", "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

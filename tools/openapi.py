@@ -56,13 +56,17 @@ token = {"type": "object", "required": ["access_token", "token_type", "expires_i
 message = {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}
 health = {"type": "object", "required": ["status", "store", "projection"], "properties": {"status": {"type": "string"},
     "store": {"type": "object", "properties": {"open": {"type": "boolean"}, "last_position": {"type": "integer"}}},
-    "projection": {"type": "object", "properties": {"position": {"type": "integer"}, "lag": {"type": "integer"}}}}}
+    "projection": {"type": "object", "properties": {"position": {"type": "integer"}, "lag": {"type": "integer"}}},
+    "side_effects": {"type": "object", "description": "Per side-effect subscriber (e.g. crm): on/off, checkpoint, backlog and dead letters",
+        "additionalProperties": {"type": "object", "required": ["state", "checkpoint", "backlog", "dead_letters"], "properties": {
+            "state": {"type": "string", "enum": ["on", "off"]}, "reason": {"type": "string"}, "checkpoint": {"type": "integer"},
+            "backlog": {"type": "integer"}, "dead_letters": {"type": "integer"}}}}}}
 list_of = lambda name: {"type": "array", "items": ref(name)}
 link_header = {"Link": {"description": "The next page, as <...>; rel=\"next\"", "schema": {"type": "string"}}}
 def listed(desc, name): return {"200": {"description": desc, "headers": link_header, "content": {"application/json": {"schema": list_of(name)}}}}
 
 paths = {
-    "/health": {"get": op("Store status and projection lag", ok("Healthy", ref("Health")), auth=False, tag="operations")},
+    "/health": {"get": op("Store status, projection lag and side-effect subscribers", ok("Healthy", ref("Health")), auth=False, tag="operations")},
     "/metrics": {"get": op("Prometheus metrics (requests, latencies, writer figures)", {"200": {"description": "Text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}}, auth=False, tag="operations")},
     "/openapi.json": {"get": op("This document", ok("The OpenAPI document", {"type": "object"}), auth=False, tag="operations")},
     "/api/auth/register": {"post": op("Create an account", {**ok("Registered", ref("Token"), "201"), **WRITE_ERRORS, "403": error("Facilitator sign-up disabled"), "429": error("Rate limited")}, auth=False, tag="auth",

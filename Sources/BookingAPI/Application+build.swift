@@ -1,5 +1,6 @@
 import Authentication
 import BookingEngine
+import BookingIntegrations
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -12,23 +13,27 @@ import Synchronization
 ///
 /// Middleware, outermost first: request log (one line per request, with its id), security headers,
 /// errors (every failure becomes `{"error": ...}`), CORS for allowed origins, rate limits; then the routes. The engine itself
-/// (`BookingService.run`) is added as a service, so it starts and stops with the server.
+/// (`BookingService.run`) and the side-effect subscribers (`sideEffects`) are added as services, so they
+/// start and stop with the server.
 public func buildApplication(
     configuration: APIConfiguration, secrets: SecretsConfiguration, service: BookingService,
-    logger: Logger = Logger(label: "booking.api")
+    sideEffects: SideEffects = SideEffects(), logger: Logger = Logger(label: "booking.api")
 ) async throws -> some ApplicationProtocol {
-    let (router, _) = try await makeRouter(configuration: configuration, secrets: secrets, service: service, logger: logger)
+    let (router, _) = try await makeRouter(
+        configuration: configuration, secrets: secrets, service: service, sideEffects: sideEffects, logger: logger)
     var application = Application(
         router: router,
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         logger: logger)
     application.addServices(EngineLifecycle(service: service))
+    application.addServices(sideEffects.services)
     return application
 }
 
 /// The router with every middleware and route, and the table of routes it serves.
 func makeRouter(
-    configuration: APIConfiguration, secrets: SecretsConfiguration, service: BookingService, logger: Logger
+    configuration: APIConfiguration, secrets: SecretsConfiguration, service: BookingService,
+    sideEffects: SideEffects = SideEffects(), logger: Logger
 ) async throws -> (Router<BookingRequestContext>, RouteTable) {
     let tokens = try await AccessTokens(
         secret: secrets.jwtSecret,
@@ -52,7 +57,7 @@ func makeRouter(
     router.add(middleware: AllowListCORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
     router.add(middleware: RateLimitMiddleware(configuration: configuration) { _, context in context.remoteAddress?.ipAddress })
 
-    HealthController(service: service).register(on: router, table: &routes)
+    HealthController(service: service, sideEffects: sideEffects).register(on: router, table: &routes)
     MetricsController(metrics: metrics, service: service).register(on: router, table: &routes)
     routes.add(.get, "/openapi.json")
     router.get("/openapi.json") { _, _ in

@@ -217,6 +217,40 @@ enum OpenAPIDocument {
             },
             "type": "object"
           },
+          "side_effects": {
+            "additionalProperties": {
+              "properties": {
+                "backlog": {
+                  "type": "integer"
+                },
+                "checkpoint": {
+                  "type": "integer"
+                },
+                "dead_letters": {
+                  "type": "integer"
+                },
+                "reason": {
+                  "type": "string"
+                },
+                "state": {
+                  "enum": [
+                    "on",
+                    "off"
+                  ],
+                  "type": "string"
+                }
+              },
+              "required": [
+                "state",
+                "checkpoint",
+                "backlog",
+                "dead_letters"
+              ],
+              "type": "object"
+            },
+            "description": "Per side-effect subscriber (e.g. crm): on/off, checkpoint, backlog and dead letters",
+            "type": "object"
+          },
           "status": {
             "type": "string"
           },
@@ -2248,7 +2282,7 @@ enum OpenAPIDocument {
           }
         },
         "security": [],
-        "summary": "Store status and projection lag",
+        "summary": "Store status, projection lag and side-effect subscribers",
         "tags": [
           "operations"
         ]

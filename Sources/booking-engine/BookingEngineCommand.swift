@@ -10,7 +10,10 @@ struct BookingEngineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "booking-engine",
         abstract: "An event-sourced booking engine: sessions, seats and an append-only, hash-chained log.",
-        subcommands: [Serve.self, Audit.self, Rebuild.self, Secrets.self, Bench.self, CrashWriter.self, BaselineHTTP.self],
+        subcommands: [
+            Serve.self, Audit.self, Rebuild.self, Secrets.self, Deliveries.self, Bench.self, CRMBench.self, CrashWriter.self,
+            BaselineHTTP.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BookingAPI
+import BookingIntegrations
 
 /// `secrets`: prints an env file with fresh random secrets (what the predecessor's config manager did,
 /// without its fixed development values).
@@ -13,7 +14,7 @@ struct Secrets: ParsableCommand {
             BOOKING_ENV=production
             JWT_SECRET_KEY=\(SecretsConfiguration.randomSecret())
             CRM_BEARER_TOKEN=\(SecretsConfiguration.randomSecret())
-            WEBHOOK_SIGNING_SECRET=\(SecretsConfiguration.randomSecret())
+            CRM_WEBHOOK_SECRET=\(WebhookSigner.randomSecret())
             """)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BookingAPI
 import BookingEngine
+import BookingIntegrations
 import BookingProjections
 import EventSourcing
 import EventStoreLMDB
@@ -34,7 +35,11 @@ struct Serve: AsyncParsableCommand {
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let configuration = try APIConfiguration(host: host, port: port, environment: ProcessInfo.processInfo.environment)
         let secrets = try SecretsConfiguration(environment: ProcessInfo.processInfo.environment, dataDirectory: store.dataDirectory)
-        let application = try await buildApplication(configuration: configuration, secrets: secrets, service: service, logger: logger)
+        let sideEffects = try SideEffectsSetup.make(
+            environment: ProcessInfo.processInfo.environment, secrets: secrets, dataDirectory: store.dataDirectory, service: service,
+            logger: logger)
+        let application = try await buildApplication(
+            configuration: configuration, secrets: secrets, service: service, sideEffects: sideEffects, logger: logger)
         let group = ServiceGroup(services: [application], gracefulShutdownSignals: [], logger: logger)
         logger.info(
             "store open",
