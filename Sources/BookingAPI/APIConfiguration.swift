@@ -14,6 +14,8 @@ public struct APIConfiguration: Sendable {
     public var clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     /// Origins browsers may call the API from (`CORS_ALLOWED_ORIGINS`, comma-separated); empty by default.
     public var corsAllowedOrigins: Set<String>
+    /// Limits of the WebSocket notifier (frame size, inbound rate, outbound buffer, tickets, pings).
+    public var notifier = NotifierConfiguration()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, authRateLimit: RateLimiter.Rule? = .perMinute(5, burst: 5),

@@ -1,0 +1,138 @@
+import BookingDomain
+import NIOWebSocket
+import Synchronization
+
+/// Why the server closes a notifier socket, and the close code the client sees.
+///
+/// | code | when |
+/// |---|---|
+/// | 1001 going away | server shutdown, or no pong within the ping interval |
+/// | 1003 unsupported data | a binary frame |
+/// | 1008 policy violation | logout (tokens revoked), token expiry, too many inbound messages |
+/// | 1009 message too big | an inbound frame over the size limit (closed by the frame decoder) |
+/// | 4000 | the socket fell more than the buffer limit behind: reconnect, the replay resumes from the cursor |
+enum NotifierCloseReason: Sendable, Equatable {
+    case shutdown
+    case unsupportedData
+    case tokenRevoked
+    case tokenExpired
+    case inboundRateExceeded
+    case slowConsumer
+    /// The client went away or broke the protocol: nothing more to send.
+    case clientGone
+
+    var code: WebSocketErrorCode {
+        switch self {
+        case .shutdown: .goingAway
+        case .unsupportedData: .unacceptableData
+        case .tokenRevoked, .tokenExpired, .inboundRateExceeded: .policyViolation
+        case .slowConsumer: .unknown(4000)
+        case .clientGone: .normalClosure
+        }
+    }
+
+    var text: String {
+        switch self {
+        case .shutdown: "Server shutting down"
+        case .unsupportedData: "Only JSON text frames are accepted"
+        case .tokenRevoked: "Token revoked"
+        case .tokenExpired: "Token expired"
+        case .inboundRateExceeded: "Too many messages"
+        case .slowConsumer: "Too far behind; reconnect to resume from your cursor"
+        case .clientGone: "Closed"
+        }
+    }
+}
+
+/// One open notifier socket as the hub sees it: a bounded queue of rendered notifications that the
+/// socket's writer drains, and the reason it must close, once there is one.
+///
+/// The hub pushes without waiting, so one slow client never holds up the others; when the queue is
+/// full the connection is marked slow and closed instead of growing without bound.
+final class NotifierConnection: Sendable {
+    /// What the writer gets next.
+    enum Next: Sendable {
+        case messages([String])
+        case close(NotifierCloseReason)
+    }
+
+    private struct State {
+        var pending: [String] = []
+        var closeReason: NotifierCloseReason?
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    let id: UInt64
+    let facilitatorID: UserID
+    /// `iat` of the credential the socket was opened with (ms), compared with logouts.
+    let tokenIssuedAt: Int64
+    private let limit: Int
+    private let state = Mutex(State())
+
+    init(id: UInt64, facilitatorID: UserID, tokenIssuedAt: Int64, limit: Int) {
+        self.id = id
+        self.facilitatorID = facilitatorID
+        self.tokenIssuedAt = tokenIssuedAt
+        self.limit = limit
+    }
+
+    /// Queues one rendered notification; past the limit the connection closes as too slow.
+    func push(_ json: String) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.closeReason == nil else { return nil }
+            if state.pending.count >= limit {
+                state.pending = []
+                state.closeReason = .slowConsumer
+            } else {
+                state.pending.append(json)
+            }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Asks the writer to close the socket; the first reason wins.
+    func close(_ reason: NotifierCloseReason) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.closeReason == nil { state.closeReason = reason }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// The queued notifications (all of them, in order) or the close reason; waits while there is
+    /// neither. Returns `nil` when the waiting task is cancelled.
+    func next() async -> Next? {
+        while true {
+            if let next = take() { return next }
+            if Task.isCancelled { return nil }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if !state.pending.isEmpty || state.closeReason != nil || Task.isCancelled { return true }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            } onCancel: {
+                let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                    defer { state.waiter = nil }
+                    return state.waiter
+                }
+                waiter?.resume()
+            }
+        }
+    }
+
+    private func take() -> Next? {
+        state.withLock { state -> Next? in
+            if let reason = state.closeReason { return .close(reason) }
+            guard !state.pending.isEmpty else { return nil }
+            defer { state.pending = [] }
+            return .messages(state.pending)
+        }
+    }
+}
