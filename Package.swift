@@ -95,7 +95,10 @@ let package = Package(
             dependencies: [
                 "BookingAPI", "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB", "LMDB",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                "Authentication",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

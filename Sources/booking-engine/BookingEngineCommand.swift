@@ -10,7 +10,7 @@ struct BookingEngineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "booking-engine",
         abstract: "An event-sourced booking engine: sessions, seats and an append-only, hash-chained log.",
-        subcommands: [Serve.self, Audit.self, Rebuild.self, Secrets.self, Bench.self, CrashWriter.self],
+        subcommands: [Serve.self, Audit.self, Rebuild.self, Secrets.self, Bench.self, BenchNotify.self, CrashWriter.self],
         defaultSubcommand: Serve.self
     )
 }
