@@ -1,6 +1,7 @@
 import BookingDomain
 import BookingEngine
 import BookingProjections
+import EventStoreLMDB
 
 /// Records a facilitator's notification cursor (`notificationsAcknowledged`, an event, so it
 /// survives restarts), for the socket's `ack` message and `POST /api/notifications/ack` alike.

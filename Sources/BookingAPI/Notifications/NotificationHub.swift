@@ -2,6 +2,7 @@ import BookingDomain
 import BookingEngine
 import BookingProjections
 import EventSourcing
+import EventStoreLMDB
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -58,16 +59,21 @@ final class NotificationHub: Service, Sendable {
     func run() async throws {
         let start = position
         let codec = BookingEventCodec()
-        try await withGracefulShutdownHandler {
-            do {
-                for try await recorded in service.log.subscribe(after: start) {
-                    try await handle(try codec.decode(recorded), position: recorded.position, recordedAt: Timestamp(rawValue: recorded.recordedAt))
+        do {
+            try await withGracefulShutdownHandler {
+                // The subscription ends with the service: on graceful shutdown (after the server has
+                // closed its sockets) and on cancellation.
+                try await cancelWhenGracefulShutdown {
+                    for try await recorded in self.service.log.subscribe(after: start) {
+                        try await self.handle(
+                            try codec.decode(recorded), position: recorded.position, recordedAt: Timestamp(rawValue: recorded.recordedAt))
+                    }
                 }
-            } catch is CancellationError {
-                return
+            } onGracefulShutdown: {
+                self.closeAll(.shutdown)
             }
-        } onGracefulShutdown: {
-            self.closeAll(.shutdown)
+        } catch is CancellationError {
+            return
         }
     }
 

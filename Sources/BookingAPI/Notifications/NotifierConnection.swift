@@ -60,6 +60,8 @@ final class NotifierConnection: Sendable {
         var pending: [String] = []
         var closeReason: NotifierCloseReason?
         var waiter: CheckedContinuation<Void, Never>?
+        /// Tasks waiting for a close reason (the watchdog).
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     let id: UInt64
@@ -78,11 +80,14 @@ final class NotifierConnection: Sendable {
 
     /// Queues one rendered notification; past the limit the connection closes as too slow.
     func push(_ json: String) {
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard state.closeReason == nil else { return nil }
             if state.pending.count >= limit {
                 state.pending = []
                 state.closeReason = .slowConsumer
+                closeWaiters = state.closeWaiters
+                state.closeWaiters = []
             } else {
                 state.pending.append(json)
             }
@@ -90,16 +95,34 @@ final class NotifierConnection: Sendable {
             return state.waiter
         }
         waiter?.resume()
+        for continuation in closeWaiters { continuation.resume() }
     }
 
     /// Asks the writer to close the socket; the first reason wins.
     func close(_ reason: NotifierCloseReason) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let (waiter, closeWaiters) = state.withLock { state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
             if state.closeReason == nil { state.closeReason = reason }
-            defer { state.waiter = nil }
-            return state.waiter
+            defer {
+                state.waiter = nil
+                state.closeWaiters = []
+            }
+            return (state.waiter, state.closeWaiters)
         }
         waiter?.resume()
+        for continuation in closeWaiters { continuation.resume() }
+    }
+
+    /// Returns once a close reason is set (at once if it is). Not cancellable: the caller's task
+    /// group ends it by closing the connection when it is done.
+    func closeRequested() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.closeReason != nil { return true }
+                state.closeWaiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
     }
 
     /// The queued notifications (all of them, in order) or the close reason; waits while there is

@@ -1,3 +1,4 @@
+import Authentication
 import BookingDomain
 import BookingProjections
 import Foundation

@@ -4,6 +4,7 @@ import BookingProjections
 import Foundation
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Synchronization
 
@@ -27,13 +28,20 @@ struct NotifierSocket: Sendable {
     /// Replay chunk: the backlog is rendered a chunk at a time so a long one doesn't sit in memory as text.
     private static let replayChunk = 256
 
-    private enum Role: Sendable { case writer, reader, timer }
+    private enum Role: Sendable { case writer, reader, timer, watchdog }
 
-    func serve(_ admission: NotifierGate.Admission, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async throws {
+    /// How long the writer may take to send its close frame before the connection is torn down
+    /// (a client that stopped reading leaves the writer blocked on a full TCP window).
+    static let closeGrace = Duration.seconds(2)
+
+    func serve(
+        _ admission: NotifierGate.Admission, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel,
+        logger: Logger
+    ) async throws {
         let cursor = admission.after ?? projection.read { $0.acknowledgedPosition(of: admission.facilitatorID) }
         let (connection, backlog) = hub.connect(facilitatorID: admission.facilitatorID, tokenIssuedAt: admission.tokenIssuedAt, after: cursor)
         defer { hub.disconnect(connection) }
-        let inboundError = Mutex<(any Error)?>(nil)
+        let inboundError = ErrorBox()
 
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Role.self) { group in
@@ -50,7 +58,7 @@ struct NotifierSocket: Sendable {
                         try await read(inbound, connection: connection, admission: admission, outbound: outbound)
                         connection.close(.clientGone)
                     } catch {
-                        inboundError.withLock { $0 = error }
+                        inboundError.value.withLock { $0 = error }
                         connection.close(.clientGone)
                     }
                     return .reader
@@ -61,10 +69,22 @@ struct NotifierSocket: Sendable {
                     if !Task.isCancelled { connection.close(.tokenExpired) }
                     return .timer
                 }
-                // The writer decides when the socket is done; the others are then cancelled.
+                group.addTask {
+                    // Watchdog: once a close is requested, the writer has `closeGrace` to finish.
+                    await connection.closeRequested()
+                    try? await Task.sleep(for: Self.closeGrace)
+                    if !Task.isCancelled {
+                        logger.debug("notifier socket torn down: close frame not sent in time")
+                        channel.close(promise: nil)
+                    }
+                    return .watchdog
+                }
+                // The writer decides when the socket is done; the others are then ended.
                 while let role = await group.next() {
                     if role == .writer {
                         group.cancelAll()
+                        // The watchdog waits for a close reason and ignores cancellation: give it one.
+                        connection.close(.clientGone)
                         break
                     }
                 }
@@ -74,7 +94,7 @@ struct NotifierSocket: Sendable {
         }
         // An inbound protocol error (e.g. a fragmented message over the size limit) is rethrown so the
         // WebSocket layer closes with its code.
-        if let error = inboundError.withLock({ $0 }) { throw error }
+        if let error = inboundError.value.withLock({ $0 }) { throw error }
     }
 
     private func write(_ backlog: [NotificationRecord], then connection: NotifierConnection, to outbound: WebSocketOutboundWriter) async throws {
@@ -137,6 +157,11 @@ struct NotifierSocket: Sendable {
         let data = (try? JSONBody.encoder.encode(["type": "error", "error": message])) ?? Data(#"{"type":"error"}"#.utf8)
         return String(decoding: data, as: UTF8.self)
     }
+}
+
+/// Where the reader leaves the error that ended it.
+private final class ErrorBox: Sendable {
+    let value = Mutex<(any Error)?>(nil)
 }
 
 /// Inbound messages per socket: `burst` at once, refilled at `ratePerSecond`.

@@ -1,3 +1,4 @@
+import BookingDomain
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -38,7 +39,8 @@ struct NotifierUpgrade: Sendable {
         if admission.echoesSubprotocol { headers[.secWebSocketProtocol] = NotifierGate.subprotocol }
         logger.debug("notifier upgrade", metadata: ["facilitator.id": "\(admission.facilitatorID.rawValue)"])
         return .upgrade(headers) { inbound, outbound, context in
-            try await socket.serve(admission, inbound: inbound, outbound: outbound, logger: context.logger)
+            // The upgraded socket is the same NIO channel as the HTTP request's.
+            try await socket.serve(admission, inbound: inbound, outbound: outbound, channel: channel, logger: context.logger)
         }
     }
 
