@@ -4,12 +4,14 @@ import Authentication
 import BookingAPI
 import BookingDomain
 import BookingEngine
+import EventSourcing
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
 
@@ -57,8 +59,8 @@ struct BenchNotify: AsyncParsableCommand {
             let facilitator = try await register("host\(index)@bench.example", role: .facilitator, service: service)
             facilitators.append(facilitator)
             let details = SessionDetails(title: "Session \(index)", startTime: start, endTime: Timestamp(rawValue: start.rawValue + 3_600_000), capacity: 100_000)
-            guard case .accepted(let events, _) = try await service.execute(.createSession(facilitatorID: facilitator, details: details, now: now), actor: "bench", now: now),
-                case .sessionCreated(let created) = events.first?.event
+            let outcome = try await service.execute(.createSession(facilitatorID: facilitator, details: details, now: now), actor: "bench", now: now)
+            guard case .accepted(let events, _) = outcome, case .sessionCreated(let created) = events.first?.event
             else { throw ValidationError("session not created") }
             sessions.append(created.sessionID.rawValue)
         }
@@ -86,8 +88,8 @@ struct BenchNotify: AsyncParsableCommand {
 
         // Sockets.
         let clock = ContinuousClock()
-        let received = Mutex<[Int64: ContinuousClock.Instant]>([:])
-        let connected = Mutex(0)
+        let record = BenchRecord()
+        let port = self.port
         var socketTasks: [Task<Void, any Error>] = []
         for token in facilitatorTokens {
             let url = "ws://127.0.0.1:\(port)/api/notifications/ws"
@@ -96,26 +98,24 @@ struct BenchNotify: AsyncParsableCommand {
                     _ = try await WebSocketClient.connect(
                         url: url, configuration: .init(additionalHeaders: [.authorization: "Bearer \(token)"]), logger: logger
                     ) { inbound, _, _ in
-                        connected.withLock { $0 += 1 }
+                        record.connected.withLock { $0 += 1 }
                         for try await message in inbound.messages(maxSize: 1 << 16) {
                             let at = clock.now
                             guard case .text(let text) = message, let id = Self.bookingID(in: text) else { continue }
-                            received.withLock { $0[id] = at }
+                            record.received.withLock { $0[id] = at }
                         }
                     }
                 })
         }
         let connectDeadline = clock.now + .seconds(120)
-        while connected.withLock({ $0 }) < sockets {
-            guard clock.now < connectDeadline else { throw ValidationError("only \(connected.withLock { $0 }) of \(sockets) sockets connected") }
+        while record.connected.withLock({ $0 }) < sockets {
+            guard clock.now < connectDeadline else { throw ValidationError("only \(record.connected.withLock { $0 }) of \(sockets) sockets connected") }
             try await Task.sleep(for: .milliseconds(10))
         }
         print("\(sockets) sockets connected; booking at \(rate)/s for \(seconds) s")
 
         // Bookings at a fixed rate, spread over `clients` concurrent HTTP clients.
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(60))))
-        let acknowledged = Mutex<[Int64: ContinuousClock.Instant]>([:])
-        let failures = Mutex(0)
         let began = clock.now
         let interval = Duration.seconds(1) / rate
         let (sessionList, userTokenList, socketCount, userTotal, clientCount) = (sessions, userTokens, sockets, userCount, clients)
@@ -139,12 +139,12 @@ struct BenchNotify: AsyncParsableCommand {
                             let body = try await response.body.collect(upTo: 1 << 16)
                             let at = clock.now
                             if response.status.code == 201, let id = Self.bookingID(in: String(buffer: body)) {
-                                acknowledged.withLock { $0[id] = at }
+                                record.acknowledged.withLock { $0[id] = at }
                             } else {
-                                failures.withLock { $0 += 1 }
+                                record.failures.withLock { $0 += 1 }
                             }
                         } catch {
-                            failures.withLock { $0 += 1 }
+                            record.failures.withLock { $0 += 1 }
                         }
                         index += clientCount
                     }
@@ -154,13 +154,13 @@ struct BenchNotify: AsyncParsableCommand {
         let sendSeconds = Double((clock.now - began).components.attoseconds) / 1e18 + Double((clock.now - began).components.seconds)
         // Wait (up to 30 s) until every acknowledged booking reached its socket.
         let deliveryDeadline = clock.now + .seconds(30)
-        let expected = Set(acknowledged.withLock { $0.keys })
+        let expected = Set(record.acknowledged.withLock { $0.keys })
         while clock.now < deliveryDeadline {
-            let missing = received.withLock { got in expected.filter { got[$0] == nil }.count }
+            let missing = record.received.withLock { got in expected.filter { got[$0] == nil }.count }
             if missing == 0 { break }
             try await Task.sleep(for: .milliseconds(10))
         }
-        let (sent, got) = (acknowledged.withLock { $0 }, received.withLock { $0 })
+        let (sent, got) = (record.acknowledged.withLock { $0 }, record.received.withLock { $0 })
         var latencies: [Double] = []
         var early = 0
         var missing = 0
@@ -182,7 +182,7 @@ struct BenchNotify: AsyncParsableCommand {
         print("| measurement | value |")
         print("|---|---|")
         print("| sockets connected | \(sockets) |")
-        print("| bookings acknowledged (2xx) | \(sent.count) of \(total) in \(String(format: "%.1f", sendSeconds)) s (\(String(format: "%.0f", Double(sent.count) / sendSeconds))/s); \(failures.withLock { $0 }) failed |")
+        print("| bookings acknowledged (2xx) | \(sent.count) of \(total) in \(String(format: "%.1f", sendSeconds)) s (\(String(format: "%.0f", Double(sent.count) / sendSeconds))/s); \(record.failures.withLock { $0 }) failed |")
         print("| delivered to the facilitator's socket | \(sent.count - missing) (missing: \(missing)) |")
         print("| latency 2xx → socket, p50 | \(percentile(0.50)) |")
         print("| latency 2xx → socket, p90 | \(percentile(0.90)) |")
@@ -198,16 +198,15 @@ struct BenchNotify: AsyncParsableCommand {
 
     private func register(_ email: String, role: Role, service: BookingService) async throws -> UserID {
         let now = Timestamp.now
-        guard case .accepted(let events, _) = try await service.execute(
-            .registerUser(RegisterUser(email: email, name: email, role: role, passwordHash: nil)), actor: "bench", now: now),
-            case .userRegistered(let user) = events.first?.event
+        let outcome = try await service.execute(
+            .registerUser(RegisterUser(email: email, name: email, role: role, passwordHash: nil)), actor: "bench", now: now)
+        guard case .accepted(let events, _) = outcome, case .userRegistered(let user) = events.first?.event
         else { throw ValidationError("registration of \(email) failed") }
         return user.userID
     }
 
     private func waitForServer(port: Int) async throws {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { _ = http.shutdown }
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let response = try? await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"), timeout: .seconds(1)), response.status.code == 200 {
@@ -225,4 +224,12 @@ struct BenchNotify: AsyncParsableCommand {
         guard let range = text.range(of: "\"booking_id\":") else { return nil }
         return Int64(text[range.upperBound...].prefix { $0.isNumber })
     }
+}
+
+/// What the benchmark's tasks record, shared between them.
+private final class BenchRecord: Sendable {
+    let received = Mutex<[Int64: ContinuousClock.Instant]>([:])
+    let acknowledged = Mutex<[Int64: ContinuousClock.Instant]>([:])
+    let connected = Mutex(0)
+    let failures = Mutex(0)
 }

@@ -31,7 +31,8 @@ import Testing
                 let error = try object(await messages.next())
                 #expect(error["type"] as? String == "error")
                 try await outbound.write(.text(#"{"type":"subscribe"}"#))
-                #expect(try object(await messages.next())["type"] as? String == "error")
+                let received = try object(await messages.next())
+                #expect(received["type"] as? String == "error")
                 try await outbound.write(.text(#"{"type":"ack","position":-4}"#))
                 let refused = try object(await messages.next())
                 #expect((refused["error"] as? String)?.contains("position") == true)
@@ -89,7 +90,8 @@ import Testing
             #expect(close?.closeCode == .unknown(4000))
             // Reconnecting replays what was missed, from the (unmoved) cursor.
             try await notifierSocket(client, token: host) { messages, _ in
-                #expect(try object(await messages.next())["booking_id"] as? Int == booking.value.withLock { $0 })
+                let received = try object(await messages.next())
+                #expect(received["booking_id"] as? Int == booking.value.withLock { $0 })
             }
         }
     }

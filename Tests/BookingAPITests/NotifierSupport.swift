@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import HummingbirdWSClient
+import Logging
 import Synchronization
 import Testing
 
