@@ -80,6 +80,8 @@ struct BenchNotify: AsyncParsableCommand {
         var configuration = APIConfiguration(host: "127.0.0.1", port: port)
         configuration.authRateLimit = nil
         configuration.apiRateLimit = nil
+        // swift-websocket's client sends `Origin: ws://HOST`, which the notifier checks like any other.
+        configuration.corsAllowedOrigins = ["ws://127.0.0.1"]
         let application = try await buildApplication(
             configuration: configuration, secrets: SecretsConfiguration(jwtSecret: secret), service: service, logger: logger)
         let group = ServiceGroup(services: [application], gracefulShutdownSignals: [], logger: logger)

@@ -10,7 +10,7 @@ import Testing
 /// by bearer token or single-use ticket, Origin checked.
 @Suite(.timeLimit(.minutes(2))) struct NotifierAuthTests {
     @Test func refusalsComeBeforeTheUpgradeWithStatusAndJSON() async throws {
-        let configuration = notifierConfiguration { $0.corsAllowedOrigins = ["https://app.example.com"] }
+        let configuration = notifierConfiguration { $0.corsAllowedOrigins = ["https://app.example.com", testClientOrigin] }
         try await withLiveApplication(configuration) { client in
             let api = APIClient(client: client)
             let host = try await api.register("host@example.com", role: "facilitator")

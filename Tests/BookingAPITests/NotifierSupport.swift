@@ -29,9 +29,15 @@ func notifierConfiguration(_ adjust: (inout APIConfiguration) -> Void = { _ in }
     var configuration = APIConfiguration(port: 0)
     configuration.authRateLimit = nil
     configuration.apiRateLimit = nil
+    // The WebSocket client (swift-websocket's WSClient) always sends `Origin: ws://HOST`; the
+    // notifier checks every Origin it gets, so the tests allow that one explicitly.
+    configuration.corsAllowedOrigins = [testClientOrigin]
     adjust(&configuration)
     return configuration
 }
+
+/// The Origin the WebSocket client sends.
+let testClientOrigin = "ws://127.0.0.1"
 
 /// A clock the test moves by hand (milliseconds since 1970).
 final class ManualClock: Sendable {

@@ -56,11 +56,11 @@ struct NotifierSocket: Sendable {
                 group.addTask {
                     do {
                         try await read(inbound, connection: connection, admission: admission, outbound: outbound)
-                        connection.close(.clientGone)
                     } catch {
                         inboundError.value.withLock { $0 = error }
-                        connection.close(.clientGone)
                     }
+                    // The server ends inbound streams when it shuts down: then the client is told why (1001).
+                    connection.close(Task.isShuttingDownGracefully ? .shutdown : .clientGone)
                     return .reader
                 }
                 group.addTask {

@@ -60,6 +60,8 @@ struct NotifierUpgrade: Sendable {
         channel.write(HTTPServerResponsePart.head(head), promise: nil)
         channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
         try? await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+        // Closed before the library writes its own 400 on the same connection. The library then
+        // logs "Error handling upgrade result" (it finds the connection closed); nothing else happens.
         try? await channel.close().get()
     }
 }
