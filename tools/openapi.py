@@ -100,7 +100,7 @@ paths = {
     "/api/notifications/ws": {"get": op("WebSocket of booking notifications (facilitators): replays after the cursor (or ?after=N), then live. "
         "Credential: Authorization: Bearer, or the subprotocols booking.v1 + ticket.<ticket>; never a token in the URL. Server frames: Notification objects, "
         "{type: acknowledged, position} and {type: error, error}. Client frames: {\"type\":\"ack\",\"position\":N}. "
-        "Close codes: 1001 shutdown or missed pong, 1003 binary frame, 1008 logout, token expiry or too many messages, 1009 frame over 4 KiB, 4000 too far behind (reconnect; replay resumes from the cursor).",
+        "Close codes: 1000 server shutdown, 1001 missed pong, 1003 binary frame, 1008 logout, token expiry or too many messages, 1009 frame over 4 KiB, 4000 too far behind (reconnect; replay resumes from the cursor).",
         {"101": {"description": "Switching to WebSocket (echoes Sec-WebSocket-Protocol: booking.v1 when offered)"}, "400": error("Bad after, or a ticket without booking.v1"),
          "401": error("Missing, invalid, expired or revoked token or ticket"), "403": error("Not a facilitator, or Origin not in CORS_ALLOWED_ORIGINS"), "426": error("Sent without a WebSocket upgrade")},
         params=[{"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},

@@ -2169,7 +2169,7 @@ enum OpenAPIDocument {
             "bearer": []
           }
         ],
-        "summary": "WebSocket of booking notifications (facilitators): replays after the cursor (or ?after=N), then live. Credential: Authorization: Bearer, or the subprotocols booking.v1 + ticket.<ticket>; never a token in the URL. Server frames: Notification objects, {type: acknowledged, position} and {type: error, error}. Client frames: {\"type\":\"ack\",\"position\":N}. Close codes: 1001 shutdown or missed pong, 1003 binary frame, 1008 logout, token expiry or too many messages, 1009 frame over 4 KiB, 4000 too far behind (reconnect; replay resumes from the cursor).",
+        "summary": "WebSocket of booking notifications (facilitators): replays after the cursor (or ?after=N), then live. Credential: Authorization: Bearer, or the subprotocols booking.v1 + ticket.<ticket>; never a token in the URL. Server frames: Notification objects, {type: acknowledged, position} and {type: error, error}. Client frames: {\"type\":\"ack\",\"position\":N}. Close codes: 1000 server shutdown, 1001 missed pong, 1003 binary frame, 1008 logout, token expiry or too many messages, 1009 frame over 4 KiB, 4000 too far behind (reconnect; replay resumes from the cursor).",
         "tags": [
           "notifications"
         ]

@@ -6,7 +6,9 @@ import Synchronization
 ///
 /// | code | when |
 /// |---|---|
-/// | 1001 going away | server shutdown, or no pong within the ping interval |
+/// | 1000 normal | server graceful shutdown: hummingbird-websocket 2.8.1's own shutdown handler sends it
+/// |  | before this code's 1001 can be written (the library registers first); the client resumes from its cursor |
+/// | 1001 going away | no pong within the ping interval; shutdown when the library's handler did not win |
 /// | 1003 unsupported data | a binary frame |
 /// | 1008 policy violation | logout (tokens revoked), token expiry, too many inbound messages |
 /// | 1009 message too big | an inbound frame over the size limit (closed by the frame decoder) |
