@@ -17,30 +17,30 @@ import Testing
             let guest = try await api.register("guest@example.com")
             let port = try #require(client.port)
 
-            let none = try rawUpgrade(port: port)
+            let none = try await rawUpgrade(port: port)
             #expect(none.status == 401)
             #expect(none.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
             #expect(none.body == #"{"error":"Authentication required"}"#)
 
-            let forged = try rawUpgrade(port: port, headers: ["Authorization": "Bearer \(host.dropLast(2))xx"])
+            let forged = try await rawUpgrade(port: port, headers: ["Authorization": "Bearer \(host.dropLast(2))xx"])
             #expect(forged.status == 401)
             #expect(forged.headers["www-authenticate"]?.contains("invalid_token") == true)
 
-            let user = try rawUpgrade(port: port, headers: ["Authorization": "Bearer \(guest)"])
+            let user = try await rawUpgrade(port: port, headers: ["Authorization": "Bearer \(guest)"])
             #expect(user.status == 403)
             #expect(user.body == #"{"error":"Facilitator access required"}"#)
 
-            let foreign = try rawUpgrade(port: port, headers: ["Authorization": "Bearer \(host)", "Origin": "https://evil.example.net"])
+            let foreign = try await rawUpgrade(port: port, headers: ["Authorization": "Bearer \(host)", "Origin": "https://evil.example.net"])
             #expect(foreign.status == 403)
             #expect(foreign.body == #"{"error":"Origin not allowed"}"#)
 
-            let badCursor = try rawUpgrade(port: port, path: "/api/notifications/ws?after=-1", headers: ["Authorization": "Bearer \(host)"])
+            let badCursor = try await rawUpgrade(port: port, path: "/api/notifications/ws?after=-1", headers: ["Authorization": "Bearer \(host)"])
             #expect(badCursor.status == 400)
 
-            let elsewhere = try rawUpgrade(port: port, path: "/api/sessions", headers: ["Authorization": "Bearer \(host)"])
+            let elsewhere = try await rawUpgrade(port: port, path: "/api/sessions", headers: ["Authorization": "Bearer \(host)"])
             #expect(elsewhere.status == 404)
 
-            let allowed = try rawUpgrade(port: port, headers: ["Authorization": "Bearer \(host)", "Origin": "https://app.example.com"])
+            let allowed = try await rawUpgrade(port: port, headers: ["Authorization": "Bearer \(host)", "Origin": "https://app.example.com"])
             #expect(allowed.status == 101)
             #expect(allowed.headers["sec-websocket-protocol"] == nil, "no subprotocol offered, none echoed")
 
@@ -61,7 +61,7 @@ import Testing
             let api = APIClient(client: client)
             let host = try await api.register("host@example.com", role: "facilitator")
             #expect(try await api.call(.post, "/api/auth/logout", token: host).status == .ok)
-            let revoked = try rawUpgrade(port: try #require(client.port), headers: ["Authorization": "Bearer \(host)"])
+            let revoked = try await rawUpgrade(port: try #require(client.port), headers: ["Authorization": "Bearer \(host)"])
             #expect(revoked.status == 401)
         }
     }
@@ -85,22 +85,22 @@ import Testing
             #expect(ticket.count >= 43)
 
             // A ticket without the booking.v1 subprotocol is refused and not used up.
-            #expect(try rawUpgrade(port: port, headers: ["Sec-WebSocket-Protocol": "ticket.\(ticket)"]).status == 400)
-            let opened = try rawUpgrade(port: port, headers: ["Sec-WebSocket-Protocol": "booking.v1, ticket.\(ticket)"])
+            #expect(try await rawUpgrade(port: port, headers: ["Sec-WebSocket-Protocol": "ticket.\(ticket)"]).status == 400)
+            let opened = try await rawUpgrade(port: port, headers: ["Sec-WebSocket-Protocol": "booking.v1, ticket.\(ticket)"])
             #expect(opened.status == 101)
             #expect(opened.headers["sec-websocket-protocol"] == "booking.v1", "only booking.v1 is echoed, never the ticket")
-            let reused = try rawUpgrade(port: port, headers: ["Sec-WebSocket-Protocol": "booking.v1, ticket.\(ticket)"])
+            let reused = try await rawUpgrade(port: port, headers: ["Sec-WebSocket-Protocol": "booking.v1, ticket.\(ticket)"])
             #expect(reused.status == 401)
             #expect(reused.body == #"{"error":"Invalid or expired ticket"}"#)
-            #expect(try rawUpgrade(port: port, headers: ["Sec-WebSocket-Protocol": "booking.v1, ticket.made-up"]).status == 401)
+            #expect(try await rawUpgrade(port: port, headers: ["Sec-WebSocket-Protocol": "booking.v1, ticket.made-up"]).status == 401)
 
             // 60 s later a fresh ticket no longer works; 59.9 s later it still does.
             let late = try #require(try await api.call(.post, "/api/notifications/ticket", token: host)["ticket"] as? String)
             let inTime = try #require(try await api.call(.post, "/api/notifications/ticket", token: host)["ticket"] as? String)
             clock.advance(milliseconds: 59_900)
-            #expect(try rawUpgrade(port: port, headers: ["Sec-WebSocket-Protocol": "booking.v1, ticket.\(inTime)"]).status == 101)
+            #expect(try await rawUpgrade(port: port, headers: ["Sec-WebSocket-Protocol": "booking.v1, ticket.\(inTime)"]).status == 101)
             clock.advance(milliseconds: 100)
-            #expect(try rawUpgrade(port: port, headers: ["Sec-WebSocket-Protocol": "booking.v1, ticket.\(late)"]).status == 401)
+            #expect(try await rawUpgrade(port: port, headers: ["Sec-WebSocket-Protocol": "booking.v1, ticket.\(late)"]).status == 401)
 
             // A real WebSocket client opens the socket with a ticket and gets its notifications.
             let scene = Scene(api: api)

@@ -75,7 +75,7 @@ import Testing
             let yoga = try await scene.session(token: host, title: "Yoga")
             let port = try #require(client.port)
             // A second socket held open by a raw client; the WebSocket client's socket must still get everything.
-            let other = try rawUpgrade(port: port, headers: ["Authorization": "Bearer \(host)"])
+            let other = try await rawUpgrade(port: port, headers: ["Authorization": "Bearer \(host)"])
             #expect(other.status == 101)
             try await notifierSocket(client, token: host) { messages, _ in
                 let booking = try await scene.book(ada, yoga)

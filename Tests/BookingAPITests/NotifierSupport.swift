@@ -98,7 +98,17 @@ struct RawHTTPResponse {
     var body: String
 }
 
-func rawUpgrade(port: Int, path: String = "/api/notifications/ws", headers: [String: String] = [:]) throws -> RawHTTPResponse {
+/// Runs on its own thread: the socket calls block, and a blocked thread of the cooperative pool (two
+/// on this box) could starve the very server the test is talking to.
+func rawUpgrade(port: Int, path: String = "/api/notifications/ws", headers: [String: String] = [:]) async throws -> RawHTTPResponse {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try blockingUpgrade(port: port, path: path, headers: headers) })
+        }
+    }
+}
+
+private func blockingUpgrade(port: Int, path: String, headers: [String: String]) throws -> RawHTTPResponse {
     var lines = [
         "GET \(path) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Upgrade: websocket", "Connection: Upgrade",
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13",
