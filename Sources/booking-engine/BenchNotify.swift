@@ -46,8 +46,18 @@ struct BenchNotify: AsyncParsableCommand {
         try? FileManager.default.removeItem(atPath: dataDirectory)
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let service = try BookingService.open(dataDirectory: dataDirectory, logger: logger)
-        let runner = Task { await service.run() }
-        defer { runner.cancel() }
+        let secret = String(repeating: "b", count: 48)
+        var configuration = APIConfiguration(host: "127.0.0.1", port: port)
+        configuration.authRateLimit = nil
+        configuration.apiRateLimit = nil
+        // swift-websocket's client sends `Origin: ws://HOST`, which the notifier checks like any other.
+        configuration.corsAllowedOrigins = ["ws://127.0.0.1"]
+        // The application runs the engine's writer; set-up below goes through it.
+        let application = try await buildApplication(
+            configuration: configuration, secrets: SecretsConfiguration(jwtSecret: secret), service: service, logger: logger)
+        let group = ServiceGroup(services: [application], gracefulShutdownSignals: [], logger: logger)
+        let server = Task { try await group.run() }
+        try await waitForServer(port: port)
 
         // Accounts and sessions straight through the engine (no password hashing: tokens are minted
         // below with the server's secret), so set-up takes seconds, not minutes of Argon2id.
@@ -69,7 +79,6 @@ struct BenchNotify: AsyncParsableCommand {
         var users: [UserID] = []
         for index in 0..<userCount { users.append(try await register("user\(index)@bench.example", role: .user, service: service)) }
 
-        let secret = String(repeating: "b", count: 48)
         let tokens = try await AccessTokens(
             secret: secret, configuration: .init(issuer: "booking-engine", audience: "booking-engine-api", lifetimeHours: 24))
         var facilitatorTokens: [String] = []
@@ -77,16 +86,6 @@ struct BenchNotify: AsyncParsableCommand {
         var userTokens: [String] = []
         for user in users { userTokens.append(try await tokens.issue(subject: "\(user.rawValue)", role: "user").token) }
 
-        var configuration = APIConfiguration(host: "127.0.0.1", port: port)
-        configuration.authRateLimit = nil
-        configuration.apiRateLimit = nil
-        // swift-websocket's client sends `Origin: ws://HOST`, which the notifier checks like any other.
-        configuration.corsAllowedOrigins = ["ws://127.0.0.1"]
-        let application = try await buildApplication(
-            configuration: configuration, secrets: SecretsConfiguration(jwtSecret: secret), service: service, logger: logger)
-        let group = ServiceGroup(services: [application], gracefulShutdownSignals: [], logger: logger)
-        let server = Task { try await group.run() }
-        try await waitForServer(port: port)
 
         // Sockets.
         let clock = ContinuousClock()
