@@ -94,6 +94,21 @@ paths = {
     "/api/facilitator/sessions": {"get": op("The caller's sessions", {**listed("A page of sessions", "Session"), **AUTH_ERRORS, "400": error("Bad limit or cursor"), "403": error("Not a facilitator")}, params=PAGE, tag="facilitator")},
     "/api/facilitator/sessions/{id}/bookings": {"get": op("Bookings on one of the caller's sessions", {**listed("A page of bookings", "Booking"), **AUTH_ERRORS, "400": error("Bad limit or cursor"), "403": error("Not a facilitator"), "404": error("No such session of the caller's")}, params=[ID] + PAGE, tag="facilitator")},
     "/api/facilitator/dashboard": {"get": op("Dashboard figures", {**ok("Figures", ref("Dashboard")), **AUTH_ERRORS, "403": error("Not a facilitator")}, tag="facilitator")},
+    "/api/notifications": {"get": op("Notifications after a position (default: the acknowledged one), oldest first (facilitators)", {**ok("Notifications", list_of("Notification")), **AUTH_ERRORS, "400": error("Bad after or limit"), "403": error("Not a facilitator")},
+        params=[{"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "A log position; defaults to the facilitator's acknowledged position."},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}], tag="notifications")},
+    "/api/notifications/ack": {"post": op("Acknowledge notifications up to a position (the cursor never moves back; an event)", {**ok("The cursor now", {"type": "object", "required": ["acknowledged_position"], "properties": {"acknowledged_position": {"type": "integer"}}}), **WRITE_ERRORS, **AUTH_ERRORS, "403": error("Not a facilitator")},
+        request=body({"type": "object", "required": ["position"], "properties": {"position": {"type": "integer", "minimum": 0, "description": "At most the log's last position."}}}), tag="notifications")},
+    "/api/notifications/ticket": {"post": op("A single-use ticket (valid 60 s) for a browser's WebSocket, sent as the subprotocol ticket.<ticket> beside booking.v1 (facilitators)",
+        {"201": {"description": "Issued", "content": {"application/json": {"schema": {"type": "object", "required": ["ticket", "expires_in", "subprotocols"], "properties": {"ticket": {"type": "string"}, "expires_in": {"type": "integer"}, "subprotocols": {"type": "array", "items": {"type": "string"}}}}}}}, **AUTH_ERRORS, "403": error("Not a facilitator")}, tag="notifications")},
+    "/api/notifications/ws": {"get": op("WebSocket of booking notifications (facilitators): replays after the cursor (or ?after=N), then live. "
+        "Credential: Authorization: Bearer, or the subprotocols booking.v1 + ticket.<ticket>; never a token in the URL. Server frames: Notification objects, "
+        "{type: acknowledged, position} and {type: error, error}. Client frames: {\"type\":\"ack\",\"position\":N}. "
+        "Close codes: 1000 server shutdown, 1001 missed pong, 1003 binary frame, 1008 logout, token expiry or too many messages, 1009 frame over 4 KiB, 4000 too far behind (reconnect; replay resumes from the cursor).",
+        {"101": {"description": "Switching to WebSocket (echoes Sec-WebSocket-Protocol: booking.v1 when offered)"}, "400": error("Bad after, or a ticket without booking.v1"),
+         "401": error("Missing, invalid, expired or revoked token or ticket"), "403": error("Not a facilitator, or Origin not in CORS_ALLOWED_ORIGINS"), "426": error("Sent without a WebSocket upgrade")},
+        params=[{"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "Sec-WebSocket-Protocol", "in": "header", "schema": {"type": "string"}, "description": "booking.v1, ticket.<ticket> (browsers)"}], tag="notifications")},
 }
 document = {
     "openapi": "3.1.0",
@@ -106,6 +121,12 @@ document = {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}, "request_id": {"type": "string"}}},
             "User": user, "Facilitator": facilitator, "Session": session, "Booking": booking, "SessionInput": session_input, "SessionPatch": session_patch,
             "Token": token, "Message": message, "Health": health,
+            "Notification": {"type": "object", "required": ["type", "position", "booking_id", "user", "session", "timestamp", "message"], "properties": {
+                "type": {"type": "string", "enum": ["new_booking", "booking_cancelled"]}, "position": {"type": "integer", "description": "Log position: the cursor to acknowledge"},
+                "booking_id": {"type": "integer"},
+                "user": {"type": "object", "required": ["id", "name", "email"], "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"}}},
+                "session": {"type": "object", "required": ["id", "title", "start_time"], "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "start_time": {"type": "string", "format": "date-time"}}},
+                "timestamp": {"type": "string", "format": "date-time"}, "message": {"type": "string"}}},
             "Booked": {"type": "object", "required": ["booking_id", "session_id", "booking_status"], "properties": {"booking_id": {"type": "integer"}, "session_id": {"type": "integer"}, "booking_status": {"type": "string"}, "message": {"type": "string"}}},
             "Cancelled": {"type": "object", "required": ["message", "session_id", "cancelled_bookings"], "properties": {"message": {"type": "string"}, "session_id": {"type": "integer"}, "cancelled_bookings": {"type": "integer"}}},
             "Dashboard": {"type": "object", "required": ["total_sessions", "active_sessions", "upcoming_sessions", "total_bookings", "total_revenue", "recent_bookings"], "properties": {

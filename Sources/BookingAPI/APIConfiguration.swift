@@ -14,6 +14,8 @@ public struct APIConfiguration: Sendable {
     public var clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     /// Origins browsers may call the API from (`CORS_ALLOWED_ORIGINS`, comma-separated); empty by default.
     public var corsAllowedOrigins: Set<String>
+    /// Limits of the WebSocket notifier (frame size, inbound rate, outbound buffer, tickets, pings).
+    public var notifier = NotifierConfiguration()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, authRateLimit: RateLimiter.Rule? = .perMinute(5, burst: 5),
@@ -30,7 +32,8 @@ public struct APIConfiguration: Sendable {
 
     /// Reads `RATE_LIMIT_ENABLED`, `RATE_LIMIT_AUTH_PER_MINUTE`, `RATE_LIMIT_AUTH_BURST`,
     /// `RATE_LIMIT_API_PER_SECOND`, `RATE_LIMIT_API_BURST`, `TRUSTED_PROXIES` and `CORS_ALLOWED_ORIGINS`
-    /// (both comma-separated).
+    /// (both comma-separated), and the notifier's `NOTIFIER_OUTBOUND_BUFFER`, `NOTIFIER_PING_SECONDS`,
+    /// `NOTIFIER_INBOUND_PER_SECOND` and `NOTIFIER_INBOUND_BURST`.
     /// Unparseable values are errors that name the variable, not silent defaults.
     public init(host: String, port: Int, environment: [String: String]) throws(ConfigurationError) {
         self.init(host: host, port: port)
@@ -52,6 +55,11 @@ public struct APIConfiguration: Sendable {
         func list(_ name: String) -> Set<String> {
             Set((environment[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }
+        notifier.outboundBufferLimit = Int(try integer("NOTIFIER_OUTBOUND_BUFFER", default: Int64(notifier.outboundBufferLimit)))
+        notifier.pingIntervalSeconds = Int(try integer("NOTIFIER_PING_SECONDS", default: Int64(notifier.pingIntervalSeconds)))
+        notifier.inboundMessagesPerSecond = Double(try integer("NOTIFIER_INBOUND_PER_SECOND", default: Int64(notifier.inboundMessagesPerSecond)))
+        notifier.inboundBurst = Double(try integer("NOTIFIER_INBOUND_BURST", default: Int64(notifier.inboundBurst)))
+        if notifier.pingIntervalSeconds < 1 { throw ConfigurationError(variable: "NOTIFIER_PING_SECONDS", problem: "must be at least 1") }
         trustedProxies = list("TRUSTED_PROXIES")
         corsAllowedOrigins = list("CORS_ALLOWED_ORIGINS")
         for origin in corsAllowedOrigins where origin == "*" || !(origin.hasPrefix("https://") || origin.hasPrefix("http://")) {

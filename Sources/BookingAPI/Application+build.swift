@@ -4,6 +4,7 @@ import BookingIntegrations
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import PasswordHashing
 import ServiceLifecycle
@@ -13,19 +14,27 @@ import Synchronization
 ///
 /// Middleware, outermost first: request log (one line per request, with its id), security headers,
 /// errors (every failure becomes `{"error": ...}`), CORS for allowed origins, rate limits; then the routes. The engine itself
-/// (`BookingService.run`) and the side-effect subscribers (`sideEffects`) are added as services, so they
-/// start and stop with the server.
+/// (`BookingService.run`), the notifier's hub and the side-effect subscribers (`sideEffects`) are added as
+/// services, so they start and stop with the server.
 public func buildApplication(
     configuration: APIConfiguration, secrets: SecretsConfiguration, service: BookingService,
     sideEffects: SideEffects = SideEffects(), logger: Logger = Logger(label: "booking.api")
 ) async throws -> some ApplicationProtocol {
-    let (router, _) = try await makeRouter(
+    let (router, _, notifier) = try await makeRoutes(
         configuration: configuration, secrets: secrets, service: service, sideEffects: sideEffects, logger: logger)
+    // HTTP/1.1 with the notifier's WebSocket upgrade; every other request goes to the router.
+    let webSocket = WebSocketServerConfiguration(
+        maxFrameSize: configuration.notifier.maxInboundFrameBytes,
+        autoPing: .enabled(timePeriod: .seconds(configuration.notifier.pingIntervalSeconds)))
     var application = Application(
         router: router,
+        server: .http1WebSocketUpgrade(configuration: .init(http1: .init(), ws: webSocket)) { head, channel, logger in
+            await notifier.upgrade.shouldUpgrade(head, channel: channel, logger: logger)
+        },
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         logger: logger)
-    application.addServices(EngineLifecycle(service: service))
+    // The hub follows the log beside the writer and stops with the application.
+    application.addServices(EngineLifecycle(service: service), notifier.hub)
     application.addServices(sideEffects.services)
     return application
 }
@@ -35,6 +44,21 @@ func makeRouter(
     configuration: APIConfiguration, secrets: SecretsConfiguration, service: BookingService,
     sideEffects: SideEffects = SideEffects(), logger: Logger
 ) async throws -> (Router<BookingRequestContext>, RouteTable) {
+    let (router, routes, _) = try await makeRoutes(
+        configuration: configuration, secrets: secrets, service: service, sideEffects: sideEffects, logger: logger)
+    return (router, routes)
+}
+
+/// The notifier's parts that live outside the router: the hub (a service) and the upgrade check.
+struct NotifierParts: Sendable {
+    let hub: NotificationHub
+    let upgrade: NotifierUpgrade
+}
+
+/// The router, its route table and the notifier that shares its authentication.
+func makeRoutes(
+    configuration: APIConfiguration, secrets: SecretsConfiguration, service: BookingService, sideEffects: SideEffects, logger: Logger
+) async throws -> (Router<BookingRequestContext>, RouteTable, NotifierParts) {
     let tokens = try await AccessTokens(
         secret: secrets.jwtSecret,
         configuration: .init(issuer: "booking-engine", audience: "booking-engine-api", lifetimeHours: secrets.jwtLifetimeHours))
@@ -75,8 +99,17 @@ func makeRouter(
         .register(on: router, table: &routes)
     BookingsController(commands: commands, projection: service.projection, authenticator: authenticator, renderCache: renderCache)
         .register(on: router, table: &routes)
+    let hub = try NotificationHub(service: service, configuration: configuration.notifier, logger: logger)
+    let tickets = WebSocketTickets(configuration: configuration.notifier, clock: configuration.clock)
+    let gate = NotifierGate(
+        authenticator: authenticator, tickets: tickets, projection: service.projection, allowedOrigins: configuration.corsAllowedOrigins)
+    let acknowledgements = NotificationAcknowledger(commands: commands, service: service)
+    NotificationsController(
+        hub: hub, tickets: tickets, gate: gate, acknowledgements: acknowledgements, projection: service.projection, authenticator: authenticator
+    ).register(on: router, table: &routes)
     table.set(routes)
-    return (router, routes)
+    let socket = NotifierSocket(hub: hub, acknowledgements: acknowledgements, projection: service.projection, configuration: configuration.notifier)
+    return (router, routes, NotifierParts(hub: hub, upgrade: NotifierUpgrade(gate: gate, socket: socket)))
 }
 
 /// Runs the engine's writer beside the HTTP server.

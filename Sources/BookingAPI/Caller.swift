@@ -22,6 +22,11 @@ struct Authenticator: Sendable {
     /// The caller, or 401 with `WWW-Authenticate: Bearer` for a missing, malformed, forged, expired,
     /// revoked or orphaned token. The reason goes to the log, never the token.
     func caller(of request: Request, context: some RequestContext) async throws -> Caller {
+        try await authenticate(request, context: context).caller
+    }
+
+    /// The caller and the verified claims of its token (the notifier needs `iat` and `exp`).
+    func authenticate(_ request: Request, context: some RequestContext) async throws -> (caller: Caller, token: VerifiedAccessToken) {
         guard let header = request.headers[.authorization] else { throw APIError.unauthorized }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
@@ -40,7 +45,7 @@ struct Authenticator: Sendable {
         if let revoked = user.tokensRevokedBefore, verified.isRevoked(byRevocationAtMilliseconds: revoked.rawValue) {
             throw APIError(.unauthorized, "Token has been revoked", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
-        return Caller(user: user)
+        return (Caller(user: user), verified)
     }
 
     /// The caller, who must be a facilitator (403 otherwise).

@@ -284,6 +284,80 @@ enum OpenAPIDocument {
         ],
         "type": "object"
       },
+      "Notification": {
+        "properties": {
+          "booking_id": {
+            "type": "integer"
+          },
+          "message": {
+            "type": "string"
+          },
+          "position": {
+            "description": "Log position: the cursor to acknowledge",
+            "type": "integer"
+          },
+          "session": {
+            "properties": {
+              "id": {
+                "type": "integer"
+              },
+              "start_time": {
+                "format": "date-time",
+                "type": "string"
+              },
+              "title": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "id",
+              "title",
+              "start_time"
+            ],
+            "type": "object"
+          },
+          "timestamp": {
+            "format": "date-time",
+            "type": "string"
+          },
+          "type": {
+            "enum": [
+              "new_booking",
+              "booking_cancelled"
+            ],
+            "type": "string"
+          },
+          "user": {
+            "properties": {
+              "email": {
+                "type": "string"
+              },
+              "id": {
+                "type": "integer"
+              },
+              "name": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "id",
+              "name",
+              "email"
+            ],
+            "type": "object"
+          }
+        },
+        "required": [
+          "type",
+          "position",
+          "booking_id",
+          "user",
+          "session",
+          "timestamp",
+          "message"
+        ],
+        "type": "object"
+      },
       "Session": {
         "properties": {
           "available_spots": {
@@ -1770,6 +1844,368 @@ enum OpenAPIDocument {
         "summary": "Bookings on one of the caller's sessions",
         "tags": [
           "facilitator"
+        ]
+      }
+    },
+    "/api/notifications": {
+      "get": {
+        "parameters": [
+          {
+            "description": "A log position; defaults to the facilitator's acknowledged position.",
+            "in": "query",
+            "name": "after",
+            "schema": {
+              "minimum": 0,
+              "type": "integer"
+            }
+          },
+          {
+            "in": "query",
+            "name": "limit",
+            "schema": {
+              "default": 100,
+              "maximum": 1000,
+              "minimum": 1,
+              "type": "integer"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "items": {
+                    "$ref": "#/components/schemas/Notification"
+                  },
+                  "type": "array"
+                }
+              }
+            },
+            "description": "Notifications"
+          },
+          "400": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Bad after or limit"
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Missing, invalid, expired or revoked token"
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Not a facilitator"
+          },
+          "429": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Rate limited; see Retry-After"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "summary": "Notifications after a position (default: the acknowledged one), oldest first (facilitators)",
+        "tags": [
+          "notifications"
+        ]
+      }
+    },
+    "/api/notifications/ack": {
+      "post": {
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "properties": {
+                  "position": {
+                    "description": "At most the log's last position.",
+                    "minimum": 0,
+                    "type": "integer"
+                  }
+                },
+                "required": [
+                  "position"
+                ],
+                "type": "object"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "properties": {
+                    "acknowledged_position": {
+                      "type": "integer"
+                    }
+                  },
+                  "required": [
+                    "acknowledged_position"
+                  ],
+                  "type": "object"
+                }
+              }
+            },
+            "description": "The cursor now"
+          },
+          "400": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Invalid input, naming the field"
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Missing, invalid, expired or revoked token"
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Not a facilitator"
+          },
+          "413": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Body over 64 KiB"
+          },
+          "415": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Content-Type is not application/json"
+          },
+          "429": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Rate limited; see Retry-After"
+          },
+          "503": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The store could not commit; nothing was saved"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "summary": "Acknowledge notifications up to a position (the cursor never moves back; an event)",
+        "tags": [
+          "notifications"
+        ]
+      }
+    },
+    "/api/notifications/ticket": {
+      "post": {
+        "responses": {
+          "201": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "properties": {
+                    "expires_in": {
+                      "type": "integer"
+                    },
+                    "subprotocols": {
+                      "items": {
+                        "type": "string"
+                      },
+                      "type": "array"
+                    },
+                    "ticket": {
+                      "type": "string"
+                    }
+                  },
+                  "required": [
+                    "ticket",
+                    "expires_in",
+                    "subprotocols"
+                  ],
+                  "type": "object"
+                }
+              }
+            },
+            "description": "Issued"
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Missing, invalid, expired or revoked token"
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Not a facilitator"
+          },
+          "429": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Rate limited; see Retry-After"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "summary": "A single-use ticket (valid 60 s) for a browser's WebSocket, sent as the subprotocol ticket.<ticket> beside booking.v1 (facilitators)",
+        "tags": [
+          "notifications"
+        ]
+      }
+    },
+    "/api/notifications/ws": {
+      "get": {
+        "parameters": [
+          {
+            "in": "query",
+            "name": "after",
+            "schema": {
+              "minimum": 0,
+              "type": "integer"
+            }
+          },
+          {
+            "description": "booking.v1, ticket.<ticket> (browsers)",
+            "in": "header",
+            "name": "Sec-WebSocket-Protocol",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "101": {
+            "description": "Switching to WebSocket (echoes Sec-WebSocket-Protocol: booking.v1 when offered)"
+          },
+          "400": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Bad after, or a ticket without booking.v1"
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Missing, invalid, expired or revoked token or ticket"
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Not a facilitator, or Origin not in CORS_ALLOWED_ORIGINS"
+          },
+          "426": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "Sent without a WebSocket upgrade"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "summary": "WebSocket of booking notifications (facilitators): replays after the cursor (or ?after=N), then live. Credential: Authorization: Bearer, or the subprotocols booking.v1 + ticket.<ticket>; never a token in the URL. Server frames: Notification objects, {type: acknowledged, position} and {type: error, error}. Client frames: {\"type\":\"ack\",\"position\":N}. Close codes: 1000 server shutdown, 1001 missed pong, 1003 binary frame, 1008 logout, token expiry or too many messages, 1009 frame over 4 KiB, 4000 too far behind (reconnect; replay resumes from the cursor).",
+        "tags": [
+          "notifications"
         ]
       }
     },

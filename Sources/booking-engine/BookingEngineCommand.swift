@@ -11,8 +11,8 @@ struct BookingEngineCommand: AsyncParsableCommand {
         commandName: "booking-engine",
         abstract: "An event-sourced booking engine: sessions, seats and an append-only, hash-chained log.",
         subcommands: [
-            Serve.self, Audit.self, Rebuild.self, Secrets.self, Deliveries.self, Bench.self, CRMBench.self, CrashWriter.self,
-            BaselineHTTP.self,
+            Serve.self, Audit.self, Rebuild.self, Secrets.self, Deliveries.self, Bench.self, CRMBench.self, BenchNotify.self,
+            CrashWriter.self, BaselineHTTP.self,
         ],
         defaultSubcommand: Serve.self
     )
