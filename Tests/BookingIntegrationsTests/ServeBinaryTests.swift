@@ -61,29 +61,29 @@ struct ServeBinaryTests {
             try await waitUntil("two dead letters in /health") { (try await serve.crmHealth()["dead_letters"] as? Int) == 2 }
             #expect(try await serve.crmHealth()["backlog"] as? Int == 0, "the subscriber moved past both")
 
-            let listed = try EngineBinary.run(["deliveries", "list", "--data-dir", directory.path], environment: env)
+            let listed = try await EngineBinary.run(["deliveries", "list", "--data-dir", directory.path], environment: env)
             #expect(listed.status == 0)
             #expect(listed.output.contains("2 dead letters"))
             #expect(listed.output.contains("HTTP 503"))
             #expect(!listed.output.contains("@example.com"), "no e-mail addresses in the listing")
-            let json = try EngineBinary.run(["deliveries", "list", "--json", "--data-dir", directory.path], environment: env)
+            let json = try await EngineBinary.run(["deliveries", "list", "--json", "--data-dir", directory.path], environment: env)
             let letters = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
             #expect(letters.compactMap { $0["event_id"] as? String }.map { $0.lowercased() } == ids)
             #expect(letters.allSatisfy { $0["attempts"] as? Int == 2 })
 
-            let unknown = try EngineBinary.run(["deliveries", "retry", "--data-dir", directory.path, "999999"], environment: env)
+            let unknown = try await EngineBinary.run(["deliveries", "retry", "--data-dir", directory.path, "999999"], environment: env)
             #expect(unknown.status != 0)
 
             // Still failing: the retry says so, exits 1 and leaves both parked.
-            let failing = try EngineBinary.run(["deliveries", "retry", "--all", "--data-dir", directory.path], environment: env)
+            let failing = try await EngineBinary.run(["deliveries", "retry", "--all", "--data-dir", directory.path], environment: env)
             #expect(failing.status == 1)
             #expect(failing.output.contains("still parked (HTTP 503)"))
 
             receiver.script([], then: .accept)
-            let retried = try EngineBinary.run(["deliveries", "retry", "--all", "--data-dir", directory.path], environment: env)
+            let retried = try await EngineBinary.run(["deliveries", "retry", "--all", "--data-dir", directory.path], environment: env)
             #expect(retried.status == 0, "\(retried.output)")
             #expect(Set(receiver.acceptedIDs) == Set(ids))
-            let after = try EngineBinary.run(["deliveries", "list", "--json", "--data-dir", directory.path], environment: env)
+            let after = try await EngineBinary.run(["deliveries", "list", "--json", "--data-dir", directory.path], environment: env)
             #expect((try JSONSerialization.jsonObject(with: Data(after.output.utf8)) as? [Any])?.isEmpty == true)
             try await waitUntil("/health counts none") { (try await serve.crmHealth()["dead_letters"] as? Int) == 0 }
         }

@@ -17,7 +17,16 @@ enum EngineBinary {
     }
 
     /// Runs a subcommand to completion; returns its status and standard output.
-    static func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
+    ///
+    /// Waits on a thread of its own: the child often talks to a server inside this test process, whose
+    /// handlers need the cooperative pool (two threads on a 2-core machine) that a blocking wait would hold.
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try runBlocking(arguments, environment: environment) }) }.start()
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
