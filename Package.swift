@@ -56,6 +56,13 @@ let package = Package(
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .target(name: "PasswordHashing", dependencies: ["CArgon2"], swiftSettings: swiftSettings),
 
+        // E-mail: MIME rendering, SMTP through Debian's libcurl (STARTTLS, implicit TLS, AUTH), or an outbox folder.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "Mailer", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+
+        // Side effects driven by the log: the messages the booking events send.
+        .target(name: "BookingIntegrations", dependencies: ["BookingDomain", "Mailer"], swiftSettings: swiftSettings),
+
         // Access tokens (JWT, HS256 pinned) and Google ID-token verification against Google's keys.
         .target(
             name: "Authentication",
@@ -102,6 +109,10 @@ let package = Package(
         .testTarget(name: "EventStoreLMDBTests", dependencies: ["EventStoreLMDB"], swiftSettings: swiftSettings),
         .testTarget(name: "BookingProjectionsTests", dependencies: ["BookingProjections"], swiftSettings: swiftSettings),
         .testTarget(name: "PasswordHashingTests", dependencies: ["PasswordHashing"], swiftSettings: swiftSettings),
+        .testTarget(name: "MailerTests", dependencies: ["Mailer"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BookingIntegrationsTests", dependencies: ["BookingIntegrations", "BookingDomain", "Mailer"], swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AuthenticationTests",
             dependencies: [
