@@ -9,6 +9,7 @@ serve:   listens on 127.0.0.1 at a free port, writes DIR/ready.json {"port": N} 
          like port 465) or none (no TLS at all: clients that require it must refuse to send).
          --user/--password require AUTH (PLAIN or LOGIN, only over TLS).
          --rcpt-reply "450 ..." answers every RCPT TO with that reply (to test error classification).
+         --stall accepts TCP connections and never answers (to test timeouts).
 inspect: prints the JSON description of one .eml file, the same as the "parsed" field above.
 
 Tests start it as a subprocess and stop it with SIGTERM; it needs nothing but aiosmtpd
@@ -89,7 +90,7 @@ class Recorder:
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
             "tls": server.transport.get_extra_info("ssl_object") is not None,
-            "auth_login": session.login_data.decode() if isinstance(session.login_data, bytes) else None,
+            "auth_login": getattr(session, "auth_login", None),
             "auth_mechanism": getattr(session, "auth_mechanism", None),
             "parsed": inspect(raw),
         }
@@ -101,6 +102,8 @@ def authenticator(user: str, password: str):
     def check(server, session, envelope, mechanism, auth_data):
         session.auth_mechanism = mechanism
         ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and auth_data.password.decode() == password
+        if ok:
+            session.auth_login = user
         return AuthResult(success=ok)
     return check
 
@@ -125,6 +128,19 @@ async def serve(arguments) -> None:
         )
 
     loop = asyncio.get_running_loop()
+    if arguments.stall:
+        # Accepts TCP connections (the kernel completes the handshake) but never says a word.
+        import socket
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        write_atomically(os.path.join(arguments.directory, "ready.json"), json.dumps({"port": listener.getsockname()[1], "pid": os.getpid()}).encode())
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        listener.close()
+        return
     server = await loop.create_server(factory, "127.0.0.1", 0, ssl=context if arguments.tls == "implicit" else None)
     port = server.sockets[0].getsockname()[1]
     write_atomically(os.path.join(arguments.directory, "ready.json"), json.dumps({"port": port, "pid": os.getpid()}).encode())
@@ -147,6 +163,7 @@ def main() -> None:
     serve_parser.add_argument("--user")
     serve_parser.add_argument("--password")
     serve_parser.add_argument("--rcpt-reply")
+    serve_parser.add_argument("--stall", action="store_true", help="accept connections but never answer (timeouts)")
     inspect_parser = commands.add_parser("inspect")
     inspect_parser.add_argument("file")
     arguments = parser.parse_args()
