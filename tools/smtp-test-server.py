@@ -41,7 +41,7 @@ def inspect(raw: bytes) -> dict:
             "content_type": part.get_content_type(),
             "charset": part.get_content_charset(),
             "transfer_encoding": part.get("Content-Transfer-Encoding"),
-            "body": part.get_content(),
+            "body": part.get_content().replace("\r\n", "\n"),
             "defects": [type(d).__name__ for d in part.defects],
         })
     return {

@@ -30,7 +30,7 @@ enum HeaderEncoding {
             }
             return "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
-        return encodedWords(name).joined(separator: " ")
+        return encodedWords(name).joined(separator: "\r\n ")
     }
 
     /// Printable ASCII and tabs only.

@@ -35,7 +35,7 @@ struct OutboxMailerTests {
         try await outbox.send(message)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).count == 1)
         let parsed = try inspect(Array(try #require(FileManager.default.contents(atPath: outbox.path(forMessageID: message.messageID)))))
-        #expect(parsed.parts.first?.body == "second attempt\n")
+        #expect(parsed.parts.first?.body == "second attempt")
         try await outbox.send(sampleMessage(messageID: "another@booking-engine"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["another@booking-engine.eml", message.messageID + ".eml"].sorted())
     }

@@ -33,8 +33,8 @@ struct SMTPMailerTests {
         #expect(received.parsed.message_id == "<\(message.messageID)>")
         #expect(received.parsed.content_type == "multipart/alternative")
         #expect(received.parsed.parts.map(\.content_type) == ["text/plain", "text/html"])
-        #expect(received.parsed.parts.first?.body == message.textBody + "\n", "the lone-dot line survived SMTP's end-of-data rule")
-        #expect(received.parsed.parts.last?.body == message.htmlBody! + "\n")
+        #expect(received.parsed.parts.first?.body == message.textBody, "the lone-dot line survived SMTP's end-of-data rule")
+        #expect(received.parsed.parts.last?.body == message.htmlBody!)
         #expect(received.parsed.defects.isEmpty)
     }
 
