@@ -49,7 +49,7 @@ def inspect(raw: bytes) -> dict:
         "subject": str(message["subject"]) if message["subject"] is not None else None,
         "from": str(message["from"]) if message["from"] is not None else None,
         "to": str(message["to"]) if message["to"] is not None else None,
-        "message_id": str(message["message-id"]) if message["message-id"] is not None else None,
+        "message_id": str(message["message-id"]).strip() if message["message-id"] is not None else None,
         "date": str(message["date"]) if message["date"] is not None else None,
         "content_type": message.get_content_type(),
         "parts": parts,
@@ -104,11 +104,14 @@ def authenticator(user: str, password: str):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and auth_data.password.decode() == password
         if ok:
             session.auth_login = user
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd itself answers 235 or 535.
+        return AuthResult(success=ok, handled=False)
     return check
 
 
 async def serve(arguments) -> None:
+    # A parent may start us with SIGTERM blocked (inherited signal mask); make sure it can stop us.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     context = None
     if arguments.tls != "none":
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -124,7 +127,8 @@ async def serve(arguments) -> None:
             require_starttls=arguments.tls == "starttls",
             authenticator=auth,
             auth_required=auth is not None,
-            auth_require_tls=True,
+            # With implicit TLS aiosmtpd does not see the connection as TLS; it is, so allow AUTH.
+            auth_require_tls=arguments.tls == "starttls",
         )
 
     loop = asyncio.get_running_loop()

@@ -36,14 +36,16 @@ public struct MIMERenderer: Sendable {
         lines.append("From: " + HeaderEncoding.mailbox(message.from))
         lines.append("To: " + message.to.map(HeaderEncoding.mailbox).joined(separator: ",\r\n "))
         lines.append(HeaderEncoding.unstructured(name: "Subject", value: message.subject))
-        lines.append("Message-ID: <\(message.messageID)>")
+        // A msg-id can't be folded inside, but may start on a continuation line when it is long.
+        let messageIDLine = "Message-ID: <\(message.messageID)>"
+        lines.append(messageIDLine.utf8.count > 78 ? "Message-ID:\r\n <\(message.messageID)>" : messageIDLine)
         for header in message.extraHeaders {
             lines.append(HeaderEncoding.unstructured(name: header.name, value: header.value))
         }
         lines.append("MIME-Version: 1.0")
         if let html = message.htmlBody {
             let boundary = Self.boundary(for: message.messageID)
-            lines.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
+            lines.append("Content-Type: multipart/alternative;\r\n boundary=\"\(boundary)\"")
             lines.append("")
             lines.append("--" + boundary)
             lines.append(contentsOf: part(type: "text/plain", body: message.textBody))

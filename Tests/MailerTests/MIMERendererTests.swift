@@ -70,7 +70,7 @@ struct MIMERendererTests {
         let parsed = try inspect(bytes)
         #expect(parsed.content_type == "text/plain")
         #expect(parsed.parts.count == 1)
-        #expect(parsed.subject == message.subject.trimmingCharacters(in: .whitespaces))
+        #expect(parsed.subject == message.subject)
         #expect(parsed.longest_line <= 78)
     }
 
@@ -80,7 +80,7 @@ struct MIMERendererTests {
         #expect(first == (try MIMERenderer().render(sampleMessage())))
         let other = try MIMERenderer().render(sampleMessage(messageID: "other@booking-engine"))
         func boundary(_ bytes: [UInt8]) -> String? {
-            String(decoding: bytes, as: UTF8.self).split(separator: "\r\n").first { $0.hasPrefix("Content-Type: multipart") }.map(String.init)
+            String(decoding: bytes, as: UTF8.self).split(separator: "\r\n").first { $0.hasPrefix(" boundary=") }.map(String.init)
         }
         #expect(boundary(first) != nil)
         #expect(boundary(first) != boundary(other))

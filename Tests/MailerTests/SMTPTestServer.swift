@@ -140,10 +140,11 @@ final class SMTPTestServer: @unchecked Sendable {
         return try messages()
     }
 
-    /// Stops the server (SIGTERM) and waits for it to exit, so its port is closed afterwards.
+    /// Stops the server (SIGKILL: a child of the test process may inherit a blocked SIGTERM) and waits
+    /// for it to exit, so its port is closed afterwards.
     func stop() {
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
