@@ -54,11 +54,11 @@ let package = Package(
         ),
 
         // Side-effect subscribers: the generic delivery worker (checkpoints, retries, dead letters in
-        // their own LMDB environment) and the CRM webhook channel.
+        // their own LMDB environment), the CRM webhook channel and the booking e-mails.
         .target(
             name: "BookingIntegrations",
             dependencies: [
-                "BookingDomain", "BookingEngine", "BookingProjections", "EventSourcing", "EventStoreLMDB", "LMDB",
+                "BookingDomain", "BookingEngine", "BookingProjections", "EventSourcing", "EventStoreLMDB", "LMDB", "Mailer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -72,6 +72,10 @@ let package = Package(
         // Password hashing for the REST façade: Argon2id through Debian's libargon2, and the password policy.
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .target(name: "PasswordHashing", dependencies: ["CArgon2"], swiftSettings: swiftSettings),
+
+        // E-mail: MIME rendering, SMTP through Debian's libcurl (STARTTLS, implicit TLS, AUTH), or an outbox folder.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "Mailer", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
         // Access tokens (JWT, HS256 pinned) and Google ID-token verification against Google's keys.
         .target(
@@ -131,6 +135,7 @@ let package = Package(
         .testTarget(name: "EventStoreLMDBTests", dependencies: ["EventStoreLMDB"], swiftSettings: swiftSettings),
         .testTarget(name: "BookingProjectionsTests", dependencies: ["BookingProjections"], swiftSettings: swiftSettings),
         .testTarget(name: "PasswordHashingTests", dependencies: ["PasswordHashing"], swiftSettings: swiftSettings),
+        .testTarget(name: "MailerTests", dependencies: ["Mailer"], swiftSettings: swiftSettings),
         // Test-only: the committed Google test keys, a local JWKS server and hand-forged tokens, shared by
         // the authentication and API tests.
         .target(
@@ -178,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "BookingIntegrationsTests",
             dependencies: [
-                "BookingIntegrations", "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB",
+                "BookingIntegrations", "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB", "Mailer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

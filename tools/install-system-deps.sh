@@ -3,7 +3,7 @@
 # so a fresh machine needs nothing by hand and a prepared one pays nothing.
 set -euo pipefail
 
-packages=(liblmdb-dev lmdb-utils libssl-dev libargon2-dev)
+packages=(liblmdb-dev lmdb-utils libssl-dev libargon2-dev libcurl4-openssl-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
