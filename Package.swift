@@ -114,7 +114,7 @@ let package = Package(
             name: "booking-engine",
             dependencies: [
                 "BookingAPI", "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB", "LMDB",
-                "BookingIntegrations",
+                "BookingIntegrations", "Mailer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 "Authentication",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -135,7 +135,9 @@ let package = Package(
         .testTarget(name: "EventStoreLMDBTests", dependencies: ["EventStoreLMDB"], swiftSettings: swiftSettings),
         .testTarget(name: "BookingProjectionsTests", dependencies: ["BookingProjections"], swiftSettings: swiftSettings),
         .testTarget(name: "PasswordHashingTests", dependencies: ["PasswordHashing"], swiftSettings: swiftSettings),
-        .testTarget(name: "MailerTests", dependencies: ["Mailer"], swiftSettings: swiftSettings),
+        // Test-only: a real SMTP server (tools/smtp-test-server.py, aiosmtpd) run by the mail tests.
+        .target(name: "MailTestSupport", path: "Tests/MailTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "MailerTests", dependencies: ["Mailer", "MailTestSupport"], swiftSettings: swiftSettings),
         // Test-only: the committed Google test keys, a local JWKS server and hand-forged tokens, shared by
         // the authentication and API tests.
         .target(
@@ -184,6 +186,7 @@ let package = Package(
             name: "BookingIntegrationsTests",
             dependencies: [
                 "BookingIntegrations", "BookingEngine", "BookingDomain", "BookingProjections", "EventSourcing", "EventStoreLMDB", "Mailer",
+                "MailTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -145,7 +145,7 @@ async def serve(arguments) -> None:
         await stop.wait()
         listener.close()
         return
-    server = await loop.create_server(factory, "127.0.0.1", 0, ssl=context if arguments.tls == "implicit" else None)
+    server = await loop.create_server(factory, "127.0.0.1", arguments.port, reuse_address=True, ssl=context if arguments.tls == "implicit" else None)
     port = server.sockets[0].getsockname()[1]
     write_atomically(os.path.join(arguments.directory, "ready.json"), json.dumps({"port": port, "pid": os.getpid()}).encode())
     stop = asyncio.Event()
@@ -167,6 +167,7 @@ def main() -> None:
     serve_parser.add_argument("--user")
     serve_parser.add_argument("--password")
     serve_parser.add_argument("--rcpt-reply")
+    serve_parser.add_argument("--port", type=int, default=0, help="listen here instead of a free port (outage tests)")
     serve_parser.add_argument("--stall", action="store_true", help="accept connections but never answer (timeouts)")
     inspect_parser = commands.add_parser("inspect")
     inspect_parser.add_argument("file")

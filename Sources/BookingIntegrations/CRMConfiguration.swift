@@ -73,24 +73,11 @@ public struct CRMConfiguration: Sendable {
         } else {
             secret = try developmentSecret(in: dataDirectory)
         }
-        var retry = RetryPolicy()
-        retry.maxAttempts = try integer(environment, "CRM_MAX_ATTEMPTS", default: retry.maxAttempts, in: 1...100)
-        retry.baseDelay = .milliseconds(try integer(environment, "CRM_RETRY_BASE_MS", default: 5_000, in: 1...3_600_000))
-        retry.maxDelay = .milliseconds(try integer(environment, "CRM_RETRY_MAX_MS", default: 300_000, in: 1...86_400_000))
+        let retry = try RetryPolicy(environment: environment, prefix: "CRM")
         return CRMConfiguration(
             serviceURL: url, bearerToken: bearerToken, webhookSecret: secret, retry: retry,
-            connectTimeout: .milliseconds(try integer(environment, "CRM_CONNECT_TIMEOUT_MS", default: 5_000, in: 1...300_000)),
-            requestTimeout: .milliseconds(try integer(environment, "CRM_TIMEOUT_MS", default: 10_000, in: 1...300_000)))
-    }
-
-    private static func integer(
-        _ environment: [String: String], _ name: String, default value: Int, in range: ClosedRange<Int>
-    ) throws(IntegrationConfigurationError) -> Int {
-        guard let text = environment[name], !text.isEmpty else { return value }
-        guard let number = Int(text), range.contains(number) else {
-            throw IntegrationConfigurationError(variable: name, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
+            connectTimeout: .milliseconds(try environmentInteger(environment, "CRM_CONNECT_TIMEOUT_MS", default: 5_000, in: 1...300_000)),
+            requestTimeout: .milliseconds(try environmentInteger(environment, "CRM_TIMEOUT_MS", default: 10_000, in: 1...300_000)))
     }
 
     private static func developmentSecret(in dataDirectory: String) throws(IntegrationConfigurationError) -> String {

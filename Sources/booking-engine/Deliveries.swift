@@ -110,6 +110,18 @@ struct Deliveries: AsyncParsableCommand {
                             print("crm \(result.letter.position): delivered")
                         }
                     }
+                case "email":
+                    let channel = try SideEffectsSetup.emailChannel(environment: environment, dataDirectory: store.dataDirectory).channel
+                    let results = try await DeadLetterRetrier(channel: channel, log: log, projection: projection, store: deliveryStore)
+                        .retry(theirs)
+                    for result in results {
+                        if let failure = result.failure {
+                            failures += 1
+                            print("email \(result.letter.position) \(result.letter.deliveryKey): still parked (\(failure))")
+                        } else {
+                            print("email \(result.letter.position) \(result.letter.deliveryKey): delivered")
+                        }
+                    }
                 default:
                     print("\(subscriber): \(theirs.count) dead letter(s) not re-sent: this build has no such subscriber")
                     failures += theirs.count

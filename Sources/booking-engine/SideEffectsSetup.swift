@@ -3,6 +3,7 @@ import BookingEngine
 import BookingIntegrations
 import Foundation
 import Logging
+import Mailer
 
 /// Builds the side-effect subscribers from the environment, for `serve` and `deliveries retry`.
 enum SideEffectsSetup {
@@ -15,6 +16,18 @@ enum SideEffectsSetup {
                 environment, bearerToken: secrets.crmBearerToken, isProduction: secrets.isProduction, dataDirectory: dataDirectory)
         else { return nil }
         return (try CRMChannel(configuration: configuration, logger: logger), configuration.retry)
+    }
+
+    /// The e-mail channel: SMTP when `SMTP_SERVER` is set, the `DATA-DIR/outbox` folder otherwise, so it
+    /// is always on.
+    static func emailChannel(
+        environment: [String: String], dataDirectory: String
+    ) throws -> (channel: EmailChannel, policy: RetryPolicy, description: String) {
+        let configuration = try MailerConfiguration(environment: environment, dataDirectory: dataDirectory)
+        return (
+            EmailChannel(mailer: configuration.makeMailer(), sender: configuration.sender),
+            try RetryPolicy(environment: environment, prefix: "EMAIL"), configuration.description
+        )
     }
 
     /// Every subscriber `serve` runs, with their shared delivery store under `DATA-DIR/deliveries`.
@@ -31,6 +44,11 @@ enum SideEffectsSetup {
         } else {
             sideEffects.addDisabled(name: "crm", reason: "CRM_SERVICE_URL is not set", store: store)
         }
+        let email = try emailChannel(environment: environment, dataDirectory: dataDirectory)
+        sideEffects.add(
+            DeliveryWorker(channel: email.channel, log: service.log, projection: service.projection, store: store, policy: email.policy, logger: logger),
+            store: store)
+        logger.info("e-mail on", metadata: ["subscriber": "email", "transport": "\(email.description)"])
         return sideEffects
     }
 }

@@ -1,3 +1,4 @@
+import MailTestSupport
 import Mailer
 import Testing
 
