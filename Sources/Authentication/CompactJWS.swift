@@ -81,13 +81,29 @@ struct CompactJWS: Sendable {
             default: return nil
             }
         }
+        // Only the canonical spelling: the bits of the last character that encode no byte must be zero,
+        // so a token has exactly one encoding (RFC 4648 §3.5) and a flipped padding bit is a different token.
+        let unusedBits: UInt8
         switch standard.count % 4 {
-        case 0: break
-        case 2: standard.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: "=")])
-        case 3: standard.append(UInt8(ascii: "="))
+        case 0: unusedBits = 0
+        case 2: unusedBits = 0b1111
+        case 3: unusedBits = 0b11
         default: return nil  // a single trailing character encodes no whole byte
         }
+        if unusedBits != 0, let last = standard.last, sextet(last) & unusedBits != 0 { return nil }
+        standard.append(contentsOf: Array(repeating: UInt8(ascii: "="), count: (4 - standard.count % 4) % 4))
         return Data(base64Encoded: Data(standard))
+    }
+
+    /// The 6-bit value of a standard base64 character.
+    private static func sextet(_ character: UInt8) -> UInt8 {
+        switch character {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): character - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): character - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "+"): 62
+        default: 63
+        }
     }
 
     /// Scans JSON bytes for bracket depth, skipping string contents, without building anything.
