@@ -144,7 +144,12 @@ class SMTPServer:
         self.process = subprocess.Popen([sys.executable, os.path.join(HERE, "smtp-test-server.py"), "serve",
                                          "--directory", directory, "--tls", "starttls", "--port", str(self.port)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: os.path.exists(os.path.join(directory, "ready.json")), "the SMTP server to listen")
+
+        def ready():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the SMTP server exited with {self.process.returncode} (is aiosmtpd installed?)")
+            return os.path.exists(os.path.join(directory, "ready.json"))
+        wait_for(ready, "the SMTP server to listen")
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
