@@ -63,7 +63,12 @@ def wait_for(condition, what, deadline=DEADLINE, every=0.01):
 
 
 class NoAnswer(Exception):
-    """The request got no HTTP answer: the operation may or may not have happened."""
+    """The request got no HTTP answer: the operation may or may not have happened, unless `refused`
+    (the connection was refused, so the server never saw the request)."""
+
+    def __init__(self, message, refused=False):
+        super().__init__(message)
+        self.refused = refused
 
 
 def call(base, method, path, body=None, token=None, headers=None, timeout=30):
@@ -85,8 +90,10 @@ def call(base, method, path, body=None, token=None, headers=None, timeout=30):
             return e.code, json.loads(raw or b"null")
         except ValueError:
             return e.code, {"raw": raw[:200].decode(errors="replace")}
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
-        raise NoAnswer(str(e)) from e
+    except urllib.error.URLError as e:
+        raise NoAnswer(str(e), refused=isinstance(e.reason, ConnectionRefusedError)) from e
+    except (OSError, http.client.HTTPException) as e:
+        raise NoAnswer(str(e), refused=isinstance(e, ConnectionRefusedError)) from e
 
 
 # ---------------------------------------------------------------- peers
@@ -283,9 +290,10 @@ def user_step(h, actor, rng):
         session = rng.choice(open_sessions[-6:])  # the newest few: small and contested
         try:
             status, answer = actor.request("book", "POST", "/api/bookings", {"session_id": session})
-        except NoAnswer:
-            with ledger.lock:
-                ledger.booking_unknown[(actor.email, session)] += 1
+        except NoAnswer as e:
+            if not e.refused:
+                with ledger.lock:
+                    ledger.booking_unknown[(actor.email, session)] += 1
             raise
         if status == 201:
             with ledger.lock:
@@ -298,9 +306,10 @@ def user_step(h, actor, rng):
         booking = rng.choice(mine)
         try:
             status, _ = actor.request("cancel-booking", "POST", f"/api/bookings/{booking}/cancel")
-        except NoAnswer:
-            with ledger.lock:
-                ledger.cancel_unknown.add(booking)
+        except NoAnswer as e:
+            if not e.refused:
+                with ledger.lock:
+                    ledger.cancel_unknown.add(booking)
             raise
         if status == 200:
             with ledger.lock:
@@ -334,9 +343,10 @@ def facilitator_step(h, actor, rng):
         session = rng.choice(mine[:-3])  # leave the newest ones open for the races
         try:
             status, _ = actor.request("cancel-session", "POST", f"/api/sessions/{session}/cancel")
-        except NoAnswer:
-            with ledger.lock:
-                ledger.session_cancel_unknown.add(session)
+        except NoAnswer as e:
+            if not e.refused:
+                with ledger.lock:
+                    ledger.session_cancel_unknown.add(session)
             raise
         if status == 200:
             with ledger.lock:
@@ -353,8 +363,8 @@ def run_actor(h, actor, step, seed):
     while not h.stop_workload.is_set():
         try:
             step(h, actor, rng)
-        except NoAnswer:
-            h.ledger.count("no-answer", "-")
+        except NoAnswer as e:
+            h.ledger.count("refused" if e.refused else "no-answer", "-")
             time.sleep(0.05)  # the server is down (crash round): try again shortly
 
 
@@ -536,8 +546,8 @@ def verify(h, facilitators, users, collectors):
     confirmed = {e["payload"]["booking_id"]: e for e in by_type["booking.confirmed"]}
     print(f"ran {h.elapsed:.1f} s: {len(events)} events, {len(confirmed)} bookings confirmed, "
           f"{len(by_type['booking.cancelled'])} cancelled, {h.crashes} crash rounds, {h.outages} outages, "
-          f"{sum(v for k, v in ledger.ops.items() if not k.startswith('no-answer'))} answered requests, "
-          f"{ledger.ops['no-answer -']} without answer", flush=True)
+          f"{sum(v for k, v in ledger.ops.items() if not k.startswith(('no-answer', 'refused')))} answered requests, "
+          f"{ledger.ops['no-answer -']} without answer, {ledger.ops['refused -']} refused connections", flush=True)
     print("operations: " + ", ".join(f"{k}: {v}" for k, v in sorted(ledger.ops.items())), flush=True)
 
     check(results, "no 5xx answers", [f"{k}" for k in ledger.server_errors])
