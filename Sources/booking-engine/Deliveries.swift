@@ -99,29 +99,10 @@ struct Deliveries: AsyncParsableCommand {
                         failures += theirs.count
                         continue
                     }
-                    let results = try await DeadLetterRetrier(channel: channel, log: log, projection: projection, store: deliveryStore)
-                        .retry(theirs)
-                    await channel.close()
-                    for result in results {
-                        if let failure = result.failure {
-                            failures += 1
-                            print("crm \(result.letter.position): still parked (\(failure))")
-                        } else {
-                            print("crm \(result.letter.position): delivered")
-                        }
-                    }
+                    failures += try await resend(theirs, through: channel, log: log, projection: projection, store: deliveryStore)
                 case "email":
                     let channel = try SideEffectsSetup.emailChannel(environment: environment, dataDirectory: store.dataDirectory).channel
-                    let results = try await DeadLetterRetrier(channel: channel, log: log, projection: projection, store: deliveryStore)
-                        .retry(theirs)
-                    for result in results {
-                        if let failure = result.failure {
-                            failures += 1
-                            print("email \(result.letter.position) \(result.letter.deliveryKey): still parked (\(failure))")
-                        } else {
-                            print("email \(result.letter.position) \(result.letter.deliveryKey): delivered")
-                        }
-                    }
+                    failures += try await resend(theirs, through: channel, log: log, projection: projection, store: deliveryStore)
                 default:
                     print("\(subscriber): \(theirs.count) dead letter(s) not re-sent: this build has no such subscriber")
                     failures += theirs.count
@@ -129,6 +110,27 @@ struct Deliveries: AsyncParsableCommand {
             }
             if failures > 0 { throw ExitCode(1) }
         }
+    }
+}
+
+extension Deliveries.Retry {
+    /// Re-sends `letters` through `channel`, prints one line per letter, and returns how many still fail.
+    fileprivate func resend<Channel: DeliveryChannel>(
+        _ letters: [DeadLetter], through channel: Channel, log: LMDBEventLog, projection: BookingProjection, store: DeliveryStore
+    ) async throws -> Int {
+        let results = try await DeadLetterRetrier(channel: channel, log: log, projection: projection, store: store).retry(letters)
+        await channel.close()
+        var failures = 0
+        for result in results {
+            let letter = "\(result.letter.subscriber) \(result.letter.position) \(result.letter.deliveryKey)"
+            if let failure = result.failure {
+                failures += 1
+                print("\(letter): still parked (\(failure))")
+            } else {
+                print("\(letter): delivered")
+            }
+        }
+        return failures
     }
 }
 
