@@ -102,11 +102,20 @@ struct CRMWebhookTests {
                     try CRMChannel(
                         configuration: crmConfiguration(port: port, receiver: receiver, requestTimeout: .milliseconds(300)), logger: quietLogger()))
                 try await withWorker(channel, service: service, store: try DeliveryStore(dataDirectory: directory.path)) { _ in
-                    try await waitUntil("2 bookings accepted") { receiver.acceptedIDs.count == 2 }
+                    try await waitUntil("2 bookings delivered") { channel.deliveredIDs.count == 2 }
                 }
-                #expect(receiver.acceptedIDs == ids.map { $0.uuidString.lowercased() })
+                #expect(channel.deliveredIDs == ids, "each seen delivered once, in log order")
                 #expect(channel.attempts.prefix(2).allSatisfy { if case .retry(_, let reason) = $0 { reason == "timeout" } else { false } })
-                assertRepeatsFollowFailures(receiver.requests)
+                // On a loaded machine even a 200 can arrive after the 300 ms timeout; the worker then
+                // rightly sends again. So a repeat is judged by what the worker saw, not the receiver:
+                // the receiver got at most one request per attempt, so nothing after the worker's success.
+                for id in ids {
+                    let key = id.uuidString.lowercased()
+                    #expect(
+                        receiver.requests.filter { $0.webhookID == key }.count <= channel.attemptedIDs.filter { $0 == id }.count,
+                        "at most one request per attempt for \(key)")
+                }
+                #expect(Set(receiver.acceptedIDs) == Set(ids.map { $0.uuidString.lowercased() }))
             }
         }
     }

@@ -10,12 +10,16 @@ import Synchronization
 final class RecordingChannel<Inner: DeliveryChannel>: DeliveryChannel {
     typealias Payload = Inner.Payload
     let inner: Inner
-    private let outcomes = Mutex<[DeliveryOutcome]>([])
+    private let outcomes = Mutex<[(eventID: UUID, outcome: DeliveryOutcome)]>([])
 
     init(_ inner: Inner) { self.inner = inner }
 
     var name: String { inner.name }
-    var attempts: [DeliveryOutcome] { outcomes.withLock { $0 } }
+    var attempts: [DeliveryOutcome] { outcomes.withLock { $0.map(\.outcome) } }
+    /// The event ids of every attempt, in the order the attempts finished.
+    var attemptedIDs: [UUID] { outcomes.withLock { $0.map(\.eventID) } }
+    /// The event ids whose delivery this side saw succeed, in order.
+    var deliveredIDs: [UUID] { outcomes.withLock { $0.filter { $0.outcome == .delivered }.map(\.eventID) } }
     var failedAttempts: Int { attempts.filter { $0 != .delivered }.count }
 
     func deliveries(for event: SubscribedEvent, in model: borrowing BookingReadModel) -> [Delivery<Payload>] {
@@ -24,7 +28,7 @@ final class RecordingChannel<Inner: DeliveryChannel>: DeliveryChannel {
 
     func deliver(_ delivery: Delivery<Payload>) async -> DeliveryOutcome {
         let outcome = await inner.deliver(delivery)
-        outcomes.withLock { $0.append(outcome) }
+        outcomes.withLock { $0.append((delivery.eventID, outcome)) }
         return outcome
     }
 
