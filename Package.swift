@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: swiftSettings),
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain"], swiftSettings: swiftSettings),
         .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing"], swiftSettings: swiftSettings),
-        .testTarget(name: "EventStoreLMDBTests", dependencies: ["EventStoreLMDB"], swiftSettings: swiftSettings),
+        .testTarget(name: "EventStoreLMDBTests", dependencies: ["EventStoreLMDB", "LMDB"], swiftSettings: swiftSettings),
         .testTarget(name: "BookingProjectionsTests", dependencies: ["BookingProjections"], swiftSettings: swiftSettings),
         .testTarget(name: "PasswordHashingTests", dependencies: ["PasswordHashing"], swiftSettings: swiftSettings),
         // Test-only: a real SMTP server (tools/smtp-test-server.py, aiosmtpd) run by the mail tests.

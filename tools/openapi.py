@@ -13,7 +13,7 @@ PAGE = [
     {"name": "cursor", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "From the previous page's Link header."},
 ]
 AUTH_ERRORS = {"401": error("Missing, invalid, expired or revoked token"), "429": error("Rate limited; see Retry-After")}
-WRITE_ERRORS = {"400": error("Invalid input, naming the field"), "413": error("Body over 64 KiB"), "415": error("Content-Type is not application/json"), "503": error("The store could not commit; nothing was saved")}
+WRITE_ERRORS = {"400": error("Invalid input, naming the field"), "413": error("Body over 64 KiB"), "415": error("Content-Type is not application/json"), "503": error("The store could not commit (e.g. out of disk space); nothing was saved; see Retry-After")}
 secure = [{"bearer": []}]
 
 def op(summary, responses, *, auth=True, request=None, params=None, tag=None):
@@ -54,8 +54,11 @@ session_patch = {"type": "object", "minProperties": 1, "properties": {k: v for k
 token = {"type": "object", "required": ["access_token", "token_type", "expires_in", "user"], "properties": {
     "access_token": {"type": "string"}, "token_type": {"type": "string", "const": "Bearer"}, "expires_in": {"type": "integer"}, "user": ref("User")}}
 message = {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}
-health = {"type": "object", "required": ["status", "store", "projection"], "properties": {"status": {"type": "string"},
-    "store": {"type": "object", "properties": {"open": {"type": "boolean"}, "last_position": {"type": "integer"}}},
+health = {"type": "object", "required": ["status", "store", "projection"], "properties": {
+    "status": {"type": "string", "enum": ["ok", "degraded"], "description": "degraded while commits fail (see store.last_failure); reads still work"},
+    "store": {"type": "object", "properties": {"open": {"type": "boolean"}, "last_position": {"type": "integer"},
+        "writable": {"type": "boolean", "description": "false while the last commit failed and none has succeeded since"},
+        "last_failure": {"type": "string", "enum": ["out_of_space", "commit_failed"], "description": "why, while writable is false"}}},
     "projection": {"type": "object", "properties": {"position": {"type": "integer"}, "lag": {"type": "integer"}}},
     "side_effects": {"type": "object", "description": "Per side-effect subscriber (e.g. crm): on/off, checkpoint, backlog and dead letters",
         "additionalProperties": {"type": "object", "required": ["state", "checkpoint", "backlog", "dead_letters"], "properties": {

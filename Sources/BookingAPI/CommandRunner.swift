@@ -5,7 +5,8 @@ import Foundation
 import HTTPTypes
 
 /// Submits commands for the routes and turns outcomes into answers: the events on success, the
-/// domain's refusal as its HTTP error, and a failed commit as 503 (nothing was written; retry).
+/// domain's refusal as its HTTP error, and a failed commit as 503 (nothing was written; retry), saying
+/// so when the store is out of space.
 struct CommandRunner: Sendable {
     let service: BookingService
 
@@ -15,6 +16,11 @@ struct CommandRunner: Sendable {
         let outcome: BookingService.Outcome
         do {
             outcome = try await service.execute(command, actor: actor, now: .now, idempotencyKey: idempotencyKey)
+        } catch CommandProcessorError.outOfSpace {
+            // The operator has to make room (disk or --max-map-size-mb); the server log says which.
+            throw APIError(
+                .serviceUnavailable, "The event store is out of storage space; nothing was saved, please retry later",
+                headers: [.retryAfter: "30"])
         } catch {
             throw APIError(.serviceUnavailable, "The event store is unavailable; nothing was saved, please retry", headers: [.retryAfter: "1"])
         }

@@ -1,12 +1,13 @@
 import BookingEngine
 import BookingIntegrations
 import BookingProjections
+import EventSourcing
 import EventStoreLMDB
 import Foundation
 import Hummingbird
 
-/// `GET /health`: whether the store is open, the last committed position, how far the read model
-/// trails it, and each side-effect subscriber's state (on or off, checkpoint, backlog, dead letters).
+/// `GET /health`: whether the store is open and writable (`degraded` while commits fail, e.g. on a
+/// full disk; reads still work then), the last committed position, how far the read model trails it, and each side-effect subscriber's state (on or off, checkpoint, backlog, dead letters).
 /// Open to anyone: it reveals counts, not data.
 struct HealthController {
     let service: BookingService
@@ -16,9 +17,14 @@ struct HealthController {
         struct Store: Encodable {
             var open: Bool
             var lastPosition: Int64
+            /// False while the last commit failed (and none has succeeded since).
+            var writable: Bool
+            /// `out_of_space` or `commit_failed` while `writable` is false.
+            var lastFailure: String?
             enum CodingKeys: String, CodingKey {
-                case open
+                case open, writable
                 case lastPosition = "last_position"
+                case lastFailure = "last_failure"
             }
         }
         struct Projection: Encodable {
@@ -58,9 +64,13 @@ struct HealthController {
                     state: status.isOn ? "on" : "off", reason: status.reason, checkpoint: status.checkpoint,
                     backlog: status.isOn ? max(0, head - status.checkpoint) : 0, deadLetters: status.deadLetters)
             }
+            let failure: String? = service.processor.currentMetrics.lastCommitFailure.map { failure in
+                if case .outOfSpace = failure { "out_of_space" } else { "commit_failed" }
+            }
             return JSONBody.response(
                 Health(
-                    status: "ok", store: .init(open: true, lastPosition: head),
+                    status: failure == nil ? "ok" : "degraded",
+                    store: .init(open: true, lastPosition: head, writable: failure == nil, lastFailure: failure),
                     projection: .init(position: position, lag: max(0, head - position)), sideEffects: subscribers))
         }
     }

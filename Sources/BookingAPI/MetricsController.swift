@@ -28,7 +28,7 @@ final class APIMetrics: Sendable {
     /// Updates the writer and store gauges, then renders everything in the text exposition format.
     func render(service: BookingService) -> String {
         let writer = service.processor.currentMetrics
-        let gauges: [(String, String, Double)] = [
+        var gauges: [(String, String, Double)] = [
             ("booking_writer_commits", "Group commits so far", Double(writer.batches)),
             ("booking_writer_commands", "Commands decided so far", Double(writer.commands)),
             ("booking_writer_events", "Events appended so far", Double(writer.events)),
@@ -38,6 +38,9 @@ final class APIMetrics: Sendable {
             ("booking_log_head_position", "Last committed log position", Double(service.log.committedHead)),
             ("booking_projection_position", "Last position applied to the read model", Double(service.projection.position)),
         ]
+        if let keys = try? service.log.idempotencyKeyCount() {
+            gauges.append(("booking_idempotency_keys", "Idempotency keys remembered (older than the retention are dropped)", Double(keys)))
+        }
         for (name, help, value) in gauges { registry.makeGauge(name: name, help: help).set(value) }
         return registry.emitToString()
     }

@@ -252,14 +252,31 @@ enum OpenAPIDocument {
             "type": "object"
           },
           "status": {
+            "description": "degraded while commits fail (see store.last_failure); reads still work",
+            "enum": [
+              "ok",
+              "degraded"
+            ],
             "type": "string"
           },
           "store": {
             "properties": {
+              "last_failure": {
+                "description": "why, while writable is false",
+                "enum": [
+                  "out_of_space",
+                  "commit_failed"
+                ],
+                "type": "string"
+              },
               "last_position": {
                 "type": "integer"
               },
               "open": {
+                "type": "boolean"
+              },
+              "writable": {
+                "description": "false while the last commit failed and none has succeeded since",
                 "type": "boolean"
               }
             },
@@ -838,7 +855,7 @@ enum OpenAPIDocument {
                 }
               }
             },
-            "description": "The store could not commit; nothing was saved"
+            "description": "The store could not commit (e.g. out of disk space); nothing was saved; see Retry-After"
           }
         },
         "security": [],
@@ -1064,7 +1081,7 @@ enum OpenAPIDocument {
                 }
               }
             },
-            "description": "The store could not commit; nothing was saved"
+            "description": "The store could not commit (e.g. out of disk space); nothing was saved; see Retry-After"
           }
         },
         "security": [],
@@ -1199,7 +1216,7 @@ enum OpenAPIDocument {
                 }
               }
             },
-            "description": "The store could not commit; nothing was saved"
+            "description": "The store could not commit (e.g. out of disk space); nothing was saved; see Retry-After"
           }
         },
         "security": [
@@ -2045,7 +2062,7 @@ enum OpenAPIDocument {
                 }
               }
             },
-            "description": "The store could not commit; nothing was saved"
+            "description": "The store could not commit (e.g. out of disk space); nothing was saved; see Retry-After"
           }
         },
         "security": [
@@ -2393,7 +2410,7 @@ enum OpenAPIDocument {
                 }
               }
             },
-            "description": "The store could not commit; nothing was saved"
+            "description": "The store could not commit (e.g. out of disk space); nothing was saved; see Retry-After"
           }
         },
         "security": [
@@ -2593,7 +2610,7 @@ enum OpenAPIDocument {
                 }
               }
             },
-            "description": "The store could not commit; nothing was saved"
+            "description": "The store could not commit (e.g. out of disk space); nothing was saved; see Retry-After"
           }
         },
         "security": [

@@ -39,9 +39,11 @@ public struct RateLimiter: Sendable {
 
     public let rule: Rule
     /// How many keys to remember before forgetting the ones whose excess has drained (they'd be
-    /// treated exactly like new keys anyway, so forgetting them changes no decision).
+    /// treated exactly like new keys anyway, so forgetting them changes no decision). When every
+    /// remembered key is still draining, new keys are refused until some have drained.
     public let capacity: Int
     private var entries: [String: Entry] = [:]
+    private var lastSweepMilliseconds = Int64.min / 2
 
     public init(rule: Rule, capacity: Int = 100_000) {
         self.rule = rule
@@ -54,7 +56,16 @@ public struct RateLimiter: Sendable {
     /// Decides on one request from `key` at `nowMilliseconds`.
     public mutating func admit(_ key: String, nowMilliseconds now: Int64) -> Decision {
         guard var entry = entries[key] else {
-            if entries.count >= capacity { forgetDrained(nowMilliseconds: now) }
+            if entries.count >= capacity {
+                // Sweeping is O(keys), so at most once a second; a flood from more addresses than
+                // `capacity` within one drain period is refused for new addresses rather than let the
+                // table (and the sweeps) grow without bound. Known addresses keep their own limits.
+                if now - lastSweepMilliseconds >= 1000 || now < lastSweepMilliseconds {
+                    forgetDrained(nowMilliseconds: now)
+                    lastSweepMilliseconds = now
+                }
+                if entries.count >= capacity { return .limited(retryAfterSeconds: 1) }
+            }
             entries[key] = Entry(excess: 0, lastMilliseconds: now)
             return .allowed
         }

@@ -46,6 +46,7 @@ public final class BookingService: Sendable {
                         PositionedEvent($0.event, position: $0.record.position, recordedAt: Timestamp(rawValue: $0.record.recordedAt))
                     })
             },
+            onCommitFailure: { [failureLog = CommitFailureLog(logger: logger)] in failureLog.record($0) },
             reloadState: { [log] in try Replay.fold(log, through: nil).state })
     }
 

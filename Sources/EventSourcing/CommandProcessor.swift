@@ -51,6 +51,7 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
     private let makeEventID: @Sendable () -> UUID
     private let reloadState: @Sendable () async throws -> D.State
     private let onCommit: @Sendable ([CommittedEvent<D.Event>]) -> Void
+    private let onCommitFailure: @Sendable (CommandProcessorError) -> Void
     private let maxBatchSize: Int
     private let queue = Mutex(Queue())
     private let state: Mutex<D.State>
@@ -63,6 +64,8 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
         public var commands = 0
         public var events = 0
         public var failedCommits = 0
+        /// Why the last commit failed, while no commit has succeeded since; `nil` when the last one succeeded.
+        public var lastCommitFailure: CommandProcessorError?
         public var largestBatch = 0
         /// Time spent in commits (the append, fsync included), in nanoseconds.
         public var commitNanoseconds: Int64 = 0
@@ -73,14 +76,17 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
     ///   - onCommit: called with each batch's events, in log order, after they are durable and before
     ///     any caller is answered, so a read model fed from here gives callers read-your-writes without
     ///     reading the events back from the log.
+    ///   - onCommitFailure: called once per failed commit (not once per caller), for the operator's log.
     ///   - reloadState: rebuilds the state from the log after a failed commit.
     public init(
         log: Log, codec: Codec, state: D.State, maxBatchSize: Int = 2048,
         makeEventID: @escaping @Sendable () -> UUID = { UUID.random() },
         onCommit: @escaping @Sendable ([CommittedEvent<D.Event>]) -> Void = { _ in },
+        onCommitFailure: @escaping @Sendable (CommandProcessorError) -> Void = { _ in },
         reloadState: @escaping @Sendable () async throws -> D.State
     ) {
         self.onCommit = onCommit
+        self.onCommitFailure = onCommitFailure
         self.log = log
         self.codec = codec
         self.state = Mutex(state)
@@ -282,6 +288,7 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
             metrics.commands += batch.count
             metrics.events += requests.reduce(0) { $0 + $1.events.count }
             metrics.largestBatch = max(metrics.largestBatch, batch.count)
+            if !requests.isEmpty { metrics.lastCommitFailure = nil }
         }
         for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(returning: outcome) }
     }
@@ -294,8 +301,17 @@ public final class CommandProcessor<D: Decider, Codec: EventCodec, Log: EventLog
     private func fail(_ batch: [Pending], requests: [AppendRequest], error: any Error) {
         // The state already holds this batch's events; they are not durable, so it must be rebuilt.
         if !requests.isEmpty { needsReload.store(true, ordering: .relaxed) }
-        metrics.withLock { $0.failedCommits += 1 }
-        let failure = CommandProcessorError.commitFailed(String(describing: error))
+        let failure =
+            switch error {
+            case let full as StoreOutOfSpace: CommandProcessorError.outOfSpace(full.detail)
+            case let known as CommandProcessorError: known
+            default: CommandProcessorError.commitFailed(String(describing: error))
+            }
+        metrics.withLock {
+            $0.failedCommits += 1
+            $0.lastCommitFailure = failure
+        }
+        onCommitFailure(failure)
         for pending in batch { pending.continuation.resume(throwing: failure) }
     }
 }
@@ -306,6 +322,8 @@ public enum CommandProcessorError: Error, Hashable, Sendable, CustomStringConver
     case stopped
     /// The batch's commit failed; nothing of it was written.
     case commitFailed(String)
+    /// The batch's commit failed because the store is out of space; nothing of it was written.
+    case outOfSpace(String)
     /// The state could not be reloaded after a failed commit.
     case storeUnavailable(String)
     /// The log contradicted the in-memory state.
@@ -315,6 +333,7 @@ public enum CommandProcessorError: Error, Hashable, Sendable, CustomStringConver
         switch self {
         case .stopped: "the command processor is stopped"
         case .commitFailed(let reason): "commit failed: \(reason)"
+        case .outOfSpace(let detail): "commit failed, the event store is out of space: \(detail)"
         case .storeUnavailable(let reason): "event store unavailable: \(reason)"
         case .inconsistentLog(let reason): "event log disagrees with the in-memory state: \(reason)"
         }

@@ -1,3 +1,15 @@
+/// Thrown by an ``EventLog``'s append when the store has no room left (the disk, a quota or the
+/// store's own size ceiling): nothing was written, and retrying helps only once an operator made room.
+/// The writer reports it apart from other failures so clients and operators are told what is wrong.
+public struct StoreOutOfSpace: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The store's own explanation, for the operator's log (not for clients).
+    public var detail: String
+
+    public init(detail: String) { self.detail = detail }
+
+    public var description: String { "the event store is out of space: \(detail)" }
+}
+
 /// An append-only, hash-chained event log with a global gap-free position.
 ///
 /// LMDB is the embedded implementation (`EventStoreLMDB`); a PostgreSQL one can follow without the

@@ -12,6 +12,9 @@ import Synchronization
 /// - `stream-index`: stream key, version (big-endian) → position; a stream's current version is its
 ///   last key here (one cursor step), so no separate table has to be written on every commit;
 /// - `idempotency`: SHA-256 of the key → first position and event count of the request that used it;
+/// - `idempotency-expiry`: recorded-at (big-endian ms), SHA-256 of the key → nothing: the same keys in
+///   age order, so each commit can drop the few older than the retention without scanning (added
+///   without a layout change: a store written before it gets it, filled from the log, on first open);
 /// - `meta`: `layout` → the layout version below, checked at open so a future release can tell an
 ///   older store from a damaged one.
 ///
@@ -32,11 +35,18 @@ public final class LMDBEventLog: EventLog {
         public var durability: LMDBEnvironment.Durability
         /// The setting that controls the map size, named in the map-full error.
         public var mapSizeSettingName: String
+        /// How long an idempotency key is remembered, in milliseconds of recorded time; older keys are
+        /// dropped a few per commit, so the index holds about one retention's worth of keys.
+        public var idempotencyRetention: Int64
+        /// The API's promise: a key is honoured for at least 24 hours (as pretix does).
+        public static let defaultIdempotencyRetention: Int64 = 24 * 3_600_000
 
         public init(
             mapSize: Int = 1 << 30, maxMapSize: Int = 1 << 40, readOnly: Bool = false, durability: LMDBEnvironment.Durability = .synced,
-            mapSizeSettingName: String = "--max-map-size-mb / BOOKING_MAX_MAP_SIZE_MB"
+            mapSizeSettingName: String = "--max-map-size-mb / BOOKING_MAX_MAP_SIZE_MB",
+            idempotencyRetention: Int64 = Options.defaultIdempotencyRetention
         ) {
+            self.idempotencyRetention = idempotencyRetention
             self.mapSize = mapSize
             self.maxMapSize = maxMapSize
             self.readOnly = readOnly
@@ -60,6 +70,9 @@ public final class LMDBEventLog: EventLog {
     private let events: LMDBDatabase
     private let streamIndex: LMDBDatabase
     private let idempotency: LMDBDatabase
+    /// Absent only in a store written before it existed and opened read-only.
+    private let idempotencyExpiry: LMDBDatabase?
+    private let idempotencyRetention: Int64
     /// The version of this database layout (record format and index keys).
     public static let layoutVersion = "booking-engine/lmdb/1"
     /// The last appended event, guarded by the lock that also serialises appends.
@@ -78,6 +91,8 @@ public final class LMDBEventLog: EventLog {
         events = try environment.openDatabase(named: "events", create: create)
         streamIndex = try environment.openDatabase(named: "stream-index", create: create)
         idempotency = try environment.openDatabase(named: "idempotency", create: create)
+        idempotencyRetention = options.idempotencyRetention
+        idempotencyExpiry = try Self.openDatabaseIfPresent(environment, named: "idempotency-expiry", create: create)
         let meta = try environment.openDatabase(named: "meta", create: create)
         let layoutKey = Array("layout".utf8)
         let storedLayout = try environment.read { txn in try txn.value(meta, forKey: layoutKey) }
@@ -98,6 +113,40 @@ public final class LMDBEventLog: EventLog {
         }
         writerHead = Mutex(head)
         committedPosition = Atomic(head.position)
+        if !options.readOnly { try fillExpiryIndexIfMissing() }
+    }
+
+    /// Opens (or creates) a database; `nil` when it is absent and may not be created (read-only).
+    private static func openDatabaseIfPresent(_ environment: LMDBEnvironment, named name: String, create: Bool) throws -> LMDBDatabase? {
+        do {
+            return try environment.openDatabase(named: name, create: create)
+        } catch {
+            if !create, error.isNotFound { return nil }
+            throw error
+        }
+    }
+
+    /// A store written before `idempotency-expiry` existed has keys but no expiry entries: date each
+    /// key by its request's first event, once.
+    private func fillExpiryIndexIfMissing() throws {
+        guard let expiry = idempotencyExpiry,
+            try environment.statistics(expiry).entries == 0, try environment.statistics(idempotency).entries > 0
+        else { return }
+        let (idempotency, events) = (self.idempotency, self.events)
+        try environment.write { txn in
+            var keys: [(digest: [UInt8], first: Int64)] = []
+            try txn.forEach(idempotency) { digest, value in
+                keys.append((Array(digest), try IdempotencyEntry(Array(value)).first))
+                return true
+            }
+            for (digest, first) in keys {
+                let recordedAt = try txn.withValue(events, forKey: BigEndianKey(UInt64(first))) { record in
+                    guard let record else { throw EventLogError.corruptIndex("idempotency") }
+                    return try RecordView(parsing: record).recordedAt
+                }
+                _ = try txn.put(expiry, key: Self.expiryKey(recordedAt: recordedAt, digest: digest), value: [UInt8]())
+            }
+        }
     }
 
     /// Whether the store was opened read-only (the auditor's mode).
@@ -112,7 +161,11 @@ public final class LMDBEventLog: EventLog {
     /// ``append(_:)`` without suspending: blocks the calling thread for the commit.
     public func appendSynchronously(_ requests: [AppendRequest]) throws -> [AppendResult] {
         guard !isReadOnly else { throw EventLogError.readOnly }
-        return try writerHead.withLock { writerHead in try append(requests, after: &writerHead) }
+        do {
+            return try writerHead.withLock { writerHead in try append(requests, after: &writerHead) }
+        } catch let error as LMDBError where error.isOutOfSpace {
+            throw StoreOutOfSpace(detail: error.description)
+        }
     }
 
     private func append(_ requests: [AppendRequest], after writerHead: inout Head) throws -> [AppendResult] {
@@ -124,6 +177,11 @@ public final class LMDBEventLog: EventLog {
             results.reserveCapacity(requests.count)
             for request in requests {
                 results.append(try append(request, head: &head, txn))
+            }
+            if let now = requests.lazy.map(\.recordedAt).max() {
+                // Drop more than this commit added, so a backlog (after downtime) shrinks too.
+                let added = requests.count(where: { $0.metadata.idempotencyKey != nil })
+                try forgetIdempotencyKeys(recordedBefore: now - idempotencyRetention, atMost: 64 + 2 * added, txn)
             }
             return (results, head)
         }
@@ -167,8 +225,43 @@ public final class LMDBEventLog: EventLog {
         }
         if let keyDigest, let first = recorded.first {
             _ = try txn.put(idempotency, key: keyDigest, value: IdempotencyEntry(first: first.position, count: recorded.count).bytes)
+            if let idempotencyExpiry {
+                _ = try txn.put(idempotencyExpiry, key: Self.expiryKey(recordedAt: request.recordedAt, digest: keyDigest), value: [UInt8]())
+            }
         }
         return .appended(recorded)
+    }
+
+    /// Removes up to `limit` idempotency keys recorded before `cutoff` (oldest first).
+    private func forgetIdempotencyKeys(recordedBefore cutoff: Int64, atMost limit: Int, _ txn: borrowing WriteTransaction) throws {
+        guard let idempotencyExpiry else { return }
+        var expired: [[UInt8]] = []
+        try txn.withCursor(idempotencyExpiry) { cursor in
+            var entry = try cursor.first()
+            while let current = entry, expired.count < limit {
+                guard current.key.count == 40, let recordedAt = UInt64(bigEndianKey: UnsafeRawBufferPointer(rebasing: current.key[..<8])),
+                    Int64(recordedAt) < cutoff
+                else { break }
+                expired.append(Array(current.key))
+                entry = try cursor.next()
+            }
+        }
+        for key in expired {
+            _ = try txn.delete(idempotency, key: Array(key[8...]))
+            _ = try txn.delete(idempotencyExpiry, key: key)
+        }
+    }
+
+    private static func expiryKey(recordedAt: Int64, digest: [UInt8]) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(40)
+        BigEndianKey(UInt64(max(0, recordedAt))).withUnsafeBytes { key.append(contentsOf: $0) }
+        return key + digest
+    }
+
+    /// How many idempotency keys are remembered (for metrics and the resource measurements).
+    public func idempotencyKeyCount() throws -> Int {
+        try environment.statistics(idempotency).entries
     }
 
     /// The longest stream key LMDB accepts once the 8-byte version is appended (LMDB's key limit is 511).

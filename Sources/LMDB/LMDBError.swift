@@ -36,6 +36,9 @@ public struct LMDBError: Error, CustomStringConvertible, Equatable {
     public var isKeyExists: Bool { code == MDB_KEYEXIST }
     /// True when the memory map had no room left (`MDB_MAP_FULL`).
     public var isMapFull: Bool { code == MDB_MAP_FULL }
+    /// True when a write found no room: the map full at its ceiling, the disk full (`ENOSPC`) or a
+    /// quota reached (`EDQUOT`). Nothing of the transaction was written; making room lets the next one succeed.
+    public var isOutOfSpace: Bool { isMapFull || code == ENOSPC || code == EDQUOT }
     /// True when the environment was opened read-only and a write was attempted.
     public var isReadOnly: Bool { code == EACCES }
 

@@ -28,8 +28,22 @@ struct StoreOptions: ParsableArguments {
         help: "Ceiling for the LMDB map (MiB); the map starts at 1 GiB and doubles when full. Env: BOOKING_MAX_MAP_SIZE_MB.")
     var maxMapSizeMB: Int?
 
+    @Option(
+        name: .customLong("idempotency-retention-hours"),
+        help: "How long an Idempotency-Key is remembered (hours, at least 24, the API's promise). Env: BOOKING_IDEMPOTENCY_RETENTION_HOURS.")
+    var idempotencyRetentionHours: Int?
+
+    func validate() throws {
+        let hours = idempotencyRetentionHours ?? ProcessEnvironment.value("BOOKING_IDEMPOTENCY_RETENTION_HOURS").flatMap(Int.init)
+        if let hours, hours < 24 || hours > 24 * 3650 {
+            throw ValidationError("the idempotency retention must be between 24 hours and 10 years, got \(hours)")
+        }
+    }
+
     func logOptions(readOnly: Bool) -> LMDBEventLog.Options {
         var options = LMDBEventLog.Options(readOnly: readOnly)
+        let hours = idempotencyRetentionHours ?? ProcessEnvironment.value("BOOKING_IDEMPOTENCY_RETENTION_HOURS").flatMap(Int.init)
+        if let hours { options.idempotencyRetention = Int64(hours) * 3_600_000 }
         let environmentValue = ProcessEnvironment.value("BOOKING_MAX_MAP_SIZE_MB").flatMap(Int.init)
         if let megabytes = maxMapSizeMB ?? environmentValue {
             options.maxMapSize = megabytes << 20

@@ -48,4 +48,22 @@ import Testing
         for index in 0..<1_000 { _ = limiter.admit("client-\(index)", nowMilliseconds: Int64(index) * 1_000) }
         #expect(limiter.trackedKeys <= 101)
     }
+
+    @Test func aFloodOfNewAddressesCannotGrowTheTable() {
+        // 5 per minute: an entry takes a minute to drain, so 10,000 addresses in 10 s all stay active.
+        var limiter = RateLimiter(rule: .perMinute(5, burst: 5), capacity: 100)
+        // Two requests each, so every address has something left to drain (a single request leaves none).
+        var refused = 0
+        for index in 0..<10_000 {
+            let first = limiter.admit("flood-\(index)", nowMilliseconds: Int64(index))
+            let second = limiter.admit("flood-\(index)", nowMilliseconds: Int64(index))
+            if first != .allowed || second != .allowed { refused += 1 }
+        }
+        #expect(limiter.trackedKeys == 100)
+        #expect(refused == 9_900, "new addresses are refused while the table is full of active ones")
+        #expect(limiter.admit("flood-0", nowMilliseconds: 10_000) == .allowed, "a known address keeps its own limit")
+        // Once the entries have drained, new addresses are admitted again and the table stays bounded.
+        #expect(limiter.admit("late-comer", nowMilliseconds: 200_000) == .allowed)
+        #expect(limiter.trackedKeys <= 100)
+    }
 }
