@@ -28,6 +28,7 @@ import http.server
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -678,15 +679,37 @@ def verify(h, facilitators, users, collectors):
     else:
         check(results, "WebSocket client available (pip: websockets; tools/install-test-deps.sh)", ["import failed"])
 
-    # The log itself: the chain verifies and a rebuild from zero agrees with the write model.
+    # The log itself: the chain verifies, a rebuild from zero agrees with the write model, and with
+    # the live server's projections (their digest, logged when it stops gracefully, at the same position).
+    h.engine.stop()
+    live = live_projection_digest(os.path.join(h.work, "serve.log"))
     for command in (["audit", "verify"], ["rebuild"]):
         result = subprocess.run([binary, *command, "--data-dir", h.engine.data], capture_output=True, text=True)
         check(results, " ".join(command) + " exits 0", [] if result.returncode == 0 else [f"exit {result.returncode}: {(result.stdout + result.stderr)[-500:]}"])
+        if command == ["rebuild"]:
+            rebuilt = re.search(r"rebuilt (\d+) events", result.stdout)
+            digest = re.search(r"read model digest: (\S+)", result.stdout)
+            rebuilt = (int(rebuilt.group(1)), digest.group(1)) if rebuilt and digest else None
+            problems = [] if live and rebuilt == live else [f"live server at shutdown {live}, rebuild {rebuilt}"]
+            check(results, "rebuild matches the live projections (position and digest)", problems)
 
     with open(os.path.join(h.work, "serve.log"), errors="replace") as f:
         fatal = [line.strip()[:200] for line in f if "Fatal error" in line or "Internal error" in line]
     check(results, "no internal errors in the server log", fatal)
     return results
+
+
+def live_projection_digest(log_path):
+    """(position, digest) from the server's last `stopped` line, or None."""
+    found = None
+    with open(log_path, errors="replace") as f:
+        for line in f:
+            if " stopped" in line and "projection.digest=" in line:
+                position = re.search(r"log\.position=(\d+)", line)
+                digest = re.search(r"projection\.digest=(\S+)", line)
+                if position and digest:
+                    found = (int(position.group(1)), digest.group(1))
+    return found
 
 
 def main():

@@ -37,8 +37,13 @@ public enum ProjectionCheck {
         if incremental.read({ $0 }) != model {
             mismatches.append("read model folded in batches differs from the read model folded in one pass")
         }
-        let digest = try Auditor.digest(of: ReplayedState(model))
+        let digest = try digest(of: model)
         return Report(position: model.position, digest: digest, mismatches: mismatches)
+    }
+
+    /// The digest `rebuild` prints, of any read model (the live server's, at shutdown).
+    public static func digest(of model: BookingReadModel) throws -> String {
+        try Auditor.digest(of: ReplayedState(model))
     }
 
     /// Differences between the write model and the read model.

@@ -59,7 +59,11 @@ struct Serve: AsyncParsableCommand {
             try await group.run()
             tasks.cancelAll()
         }
-        logger.info("stopped", metadata: ["log.position": "\(service.projection.position)"])
+        // The live read model's digest, comparable with what `rebuild` prints for the same position:
+        // evidence that the projection kept up incrementally equals one folded from zero.
+        let model = service.projection.read { $0 }
+        let digest = (try? ProjectionCheck.digest(of: model)) ?? "unavailable"
+        logger.info("stopped", metadata: ["log.position": "\(model.position)", "projection.digest": "\(digest)"])
     }
 }
 

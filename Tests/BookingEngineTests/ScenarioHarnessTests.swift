@@ -34,7 +34,7 @@ import Testing
         // Every check ran (a harness that stopped early must not pass for a clean one), and the
         // workload really booked, crashed and recovered.
         let summary = lines.last { $0.hasSuffix(" failed") } ?? ""
-        #expect(summary.hasPrefix("15 passed, 0 failed"), "\(text)")
+        #expect(summary.hasPrefix("16 passed, 0 failed"), "\(text)")
         #expect(lines.contains("PASS crash rounds done"), "\(text)")
         let ran = lines.first { $0.hasPrefix("ran ") } ?? ""
         #expect(ran.contains("2 crash rounds, 1 outages"), "\(text)")
