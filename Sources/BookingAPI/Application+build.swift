@@ -79,10 +79,17 @@ func makeRoutes(
     let table = RouteTableBox()
     router.add(middleware: ErrorMiddleware(routes: table))
     router.add(middleware: AllowListCORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
-    router.add(middleware: RateLimitMiddleware(configuration: configuration) { _, context in context.remoteAddress?.ipAddress })
+    let rateLimits = RateLimitMiddleware<BookingRequestContext>(configuration: configuration) { _, context in context.remoteAddress?.ipAddress }
+    router.add(middleware: rateLimits)
+    let hub = try NotificationHub(service: service, configuration: configuration.notifier, logger: logger)
 
     HealthController(service: service, sideEffects: sideEffects).register(on: router, table: &routes)
-    MetricsController(metrics: metrics, service: service).register(on: router, table: &routes)
+    MetricsController(metrics: metrics, service: service) {
+        [
+            ("booking_notifier_sockets", "Open notifier WebSockets", Double(hub.connectionCount)),
+            ("booking_rate_limiter_clients", "Client addresses the rate limiters remember (bounded)", Double(rateLimits.trackedClients)),
+        ]
+    }.register(on: router, table: &routes)
     routes.add(.get, "/openapi.json")
     router.get("/openapi.json") { _, _ in
         Response(
@@ -99,7 +106,6 @@ func makeRoutes(
         .register(on: router, table: &routes)
     BookingsController(commands: commands, projection: service.projection, authenticator: authenticator, renderCache: renderCache)
         .register(on: router, table: &routes)
-    let hub = try NotificationHub(service: service, configuration: configuration.notifier, logger: logger)
     let tickets = WebSocketTickets(configuration: configuration.notifier, clock: configuration.clock)
     let gate = NotifierGate(
         authenticator: authenticator, tickets: tickets, projection: service.projection, allowedOrigins: configuration.corsAllowedOrigins)

@@ -25,8 +25,8 @@ final class APIMetrics: Sendable {
         ).record(duration)
     }
 
-    /// Updates the writer and store gauges, then renders everything in the text exposition format.
-    func render(service: BookingService) -> String {
+    /// Updates the writer and store gauges (and `extra`), then renders everything in the text exposition format.
+    func render(service: BookingService, extra: [(String, String, Double)] = []) -> String {
         let writer = service.processor.currentMetrics
         var gauges: [(String, String, Double)] = [
             ("booking_writer_commits", "Group commits so far", Double(writer.batches)),
@@ -41,7 +41,7 @@ final class APIMetrics: Sendable {
         if let keys = try? service.log.idempotencyKeyCount() {
             gauges.append(("booking_idempotency_keys", "Idempotency keys remembered (older than the retention are dropped)", Double(keys)))
         }
-        for (name, help, value) in gauges { registry.makeGauge(name: name, help: help).set(value) }
+        for (name, help, value) in gauges + extra { registry.makeGauge(name: name, help: help).set(value) }
         return registry.emitToString()
     }
 }
@@ -49,13 +49,15 @@ final class APIMetrics: Sendable {
 struct MetricsController {
     let metrics: APIMetrics
     let service: BookingService
+    /// Gauges owned by other parts (notifier sockets, rate-limiter table), read at each scrape.
+    var extraGauges: @Sendable () -> [(String, String, Double)] = { [] }
 
     func register(on router: Router<BookingRequestContext>, table: inout RouteTable) {
         table.add(.get, "/metrics")
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(service: service))))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(service: service, extra: extraGauges()))))
         }
     }
 }

@@ -21,6 +21,11 @@ final class RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         self.clientAddress = clientAddress
     }
 
+    /// Client addresses both limiters remember now (bounded by their capacity).
+    var trackedClients: Int {
+        (auth?.state.withLock { $0.trackedKeys } ?? 0) + (api?.state.withLock { $0.trackedKeys } ?? 0)
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         let limiter = path == "/api/auth" || path.hasPrefix("/api/auth/") ? auth : (path == "/api" || path.hasPrefix("/api/") ? api : nil)
