@@ -148,6 +148,9 @@ import Testing
                 #expect(text.contains("http_request_duration_seconds_bucket"))
                 #expect(text.contains("booking_writer_commits"))
                 #expect(text.contains("booking_log_head_position 0"))
+                #expect(text.contains("booking_idempotency_keys 0"))
+                #expect(text.contains("booking_notifier_sockets 0"))
+                #expect(text.contains("booking_rate_limiter_clients "))
             }
         }
     }
