@@ -59,6 +59,28 @@ end
 """
 
 
+def steady_lua(tokens, session_ids):
+    # Requests that write nothing: a sessions page, a booking the log already holds (409), a user's
+    # own bookings. Heap that grows under these would be a leak, not data.
+    return f"""
+local tokens = {lua_table(tokens[:50])}
+local session = {session_ids[0]}
+local n = 0
+function request()
+  n = n + 1
+  local token = tokens[(n % #tokens) + 1]
+  local kind = n % 3
+  if kind == 0 then
+    return wrk.format("GET", "/api/sessions?limit=100", {{["Authorization"] = "Bearer " .. token}})
+  elseif kind == 1 then
+    return wrk.format("POST", "/api/bookings", {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}},
+      '{{"session_id":' .. session .. '}}')
+  end
+  return wrk.format("GET", "/api/bookings/my?limit=100", {{["Authorization"] = "Bearer " .. token}})
+end
+""" + DONE_LUA
+
+
 def idle_socket(port, token):
     """A facilitator WebSocket that completes the upgrade and then never reads."""
     s = socket.create_connection(("127.0.0.1", port))
@@ -91,7 +113,7 @@ def proc_status(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             key, _, rest = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
+            if key in ("VmRSS", "RssAnon", "RssFile"):
                 values[key] = int(rest.split()[0]) * 1024
     values["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
     return values
@@ -117,6 +139,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--idle-sockets", type=int, default=20)
+    parser.add_argument("--steady-rounds", type=int, default=4)
     parser.add_argument("--keep", action="store_true")
     arguments = parser.parse_args()
 
@@ -174,6 +197,16 @@ def main():
             samples.append(sample(booked))
 
         first, last = samples[1], samples[-1]
+        # Then rounds that add no data: the heap should level off.
+        steady_script = write(work, "steady.lua", steady_lua(tokens, session_ids))
+        steady = []
+        for _ in range(arguments.steady_rounds):
+            output = subprocess.run(["wrk", f"-t{arguments.threads}", f"-c{arguments.connections}",
+                                     f"-d{arguments.round_seconds}s", "--timeout", "10s", "-s", steady_script, base],
+                                    capture_output=True, text=True, check=True).stdout
+            requests = int(re.search(r"RESULT (\d+)", output).group(1))
+            steady.append((requests, proc_status(server.pid)["RssAnon"], int(gauges(base)["booking_log_head_position"])))
+            print(f"  steady round: {requests:,} requests, heap {steady[-1][1]:,}, log head {steady[-1][2]:,}", file=sys.stderr)
         # Memory that is data (the in-memory projections) comes back when the same log is folded
         # again from zero; memory that leaked would not.
         for s in sockets:
@@ -186,18 +219,21 @@ def main():
         restarted = proc_status(server.pid)
         scale = 100_000 / (last["bookings"] - first["bookings"])
         print()
-        print(f"| bookings | events | RSS | peak RSS | fds | data.mdb | deliveries | outbox | idempotency keys | notifier sockets |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print(f"| bookings | events | RSS | of it heap (RssAnon) | of it mapped files (RssFile: LMDB, binary) | fds | data.mdb | deliveries | outbox | idempotency keys | notifier sockets |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         mb = lambda b: f"{b / 1e6:,.1f} MB"
         for r in samples:
-            print(f"| {r['bookings']:,} | {r['events']:,} | {mb(r['VmRSS'])} | {mb(r['VmHWM'])} | {r['fds']} | {mb(r['store'])} | "
+            print(f"| {r['bookings']:,} | {r['events']:,} | {mb(r['VmRSS'])} | {mb(r['RssAnon'])} | {mb(r['RssFile'])} | {r['fds']} | {mb(r['store'])} | "
                   f"{mb(r['deliveries'])} | {mb(r['outbox'])} | {r['idempotency_keys']:,} | {r['sockets']} |")
         print()
         print(f"growth per 100,000 bookings (from the first round's sample to the last): "
-              f"RSS {mb((last['VmRSS'] - first['VmRSS']) * scale)}, data.mdb {mb((last['store'] - first['store']) * scale)}, "
+              f"RSS {mb((last['VmRSS'] - first['VmRSS']) * scale)} (heap {mb((last['RssAnon'] - first['RssAnon']) * scale)}), data.mdb {mb((last['store'] - first['store']) * scale)}, "
               f"deliveries {mb((last['deliveries'] - first['deliveries']) * scale)}, outbox {mb((last['outbox'] - first['outbox']) * scale)}")
-        print(f"RSS after a restart on the same data (projections folded from the log): {mb(restarted['VmRSS'])} "
-              f"(before the restart: {mb(last['VmRSS'])})")
+        print(f"after a restart on the same data (projections folded from the log): RSS {mb(restarted['VmRSS'])}, "
+              f"heap {mb(restarted['RssAnon'])} (before the restart: RSS {mb(last['VmRSS'])}, heap {mb(last['RssAnon'])})")
+        total = sum(r for r, _, _ in steady)
+        print(f"{len(steady)} rounds that write nothing ({total:,} requests: sessions page, a refused booking, own bookings): "
+              f"heap {' → '.join(mb(h) for _, h, _ in steady)}; log head unchanged: {len({p for _, _, p in steady}) == 1}")
         print(f"idle (never reading) sockets: {arguments.idle_sockets} opened, notifier holds {last['sockets']} at the end")
         print(f"rate-limiter clients remembered: {last['limiter_clients']} (limits off in this run; bounded by capacity, see RateLimiterTests)")
     finally:
