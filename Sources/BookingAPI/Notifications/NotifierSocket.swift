@@ -141,6 +141,7 @@ struct NotifierSocket: Sendable {
         else {
             return Self.error(#"Messages must be JSON objects like {"type":"ack","position":N}"#)
         }
+        if let name = firstDuplicateKey(in: text.utf8) { return Self.error("\(name) is given more than once") }
         guard type == "ack" else { return Self.error("Unknown message type; the server accepts only \"ack\"") }
         do {
             let position = try JSONFields(object).integer("position", in: 0...Int64.max)
