@@ -66,8 +66,11 @@ func jsonObject(from request: Request, context: some RequestContext) async throw
         throw APIError(.contentTooLarge, "Request body too large (limit \(context.maxUploadSize / 1024) KiB)")
     }
     let bytes = buffer.readableBytesView
-    // Foundation skips a byte-order mark; JSON text has none (RFC 8259 §8.1), so neither do our bodies.
-    guard !bytes.starts(with: [0xEF, 0xBB, 0xBF]) else { throw APIError.badRequest("Request body is not valid JSON (it starts with a byte-order mark)") }
+    // JSON between systems is UTF-8 without a byte-order mark (RFC 8259 §8.1). Foundation also skips a
+    // BOM and reads UTF-16 and UTF-32 (told apart by their NUL bytes, which UTF-8 JSON never has).
+    guard !bytes.starts(with: [0xEF, 0xBB, 0xBF]), !bytes.contains(0), String(validating: bytes, as: UTF8.self) != nil else {
+        throw APIError.badRequest("Request body is not valid JSON (it must be UTF-8, without a byte-order mark)")
+    }
     let value: JSONValue
     do {
         value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
@@ -75,20 +78,33 @@ func jsonObject(from request: Request, context: some RequestContext) async throw
         throw APIError.badRequest("Request body is not valid JSON")
     }
     guard case .object(let fields) = value else { throw APIError.badRequest("Request body must be a JSON object") }
-    if let key = firstDuplicateKey(in: bytes) { throw APIError.badRequest("\(key) is given more than once") }
+    switch firstLeniency(in: bytes) {
+    case .duplicateName(let name): throw APIError.badRequest("\(name) is given more than once")
+    case .trailingComma: throw APIError.badRequest("Request body is not valid JSON (a trailing comma)")
+    case nil: break
+    }
     return JSONFields(fields)
 }
 
-/// The first member name that appears twice in one object, or `nil`. For text the JSON decoder has
-/// accepted (so it is well-formed): Foundation silently keeps the first of two equal names, while a
-/// proxy or a client's parser may keep the last, so such a document means different things to each.
-func firstDuplicateKey(in json: some Collection<UInt8>) -> String? {
+/// What Foundation's JSON decoder lets through that JSON (RFC 8259) does not.
+enum JSONLeniency: Equatable {
+    /// A member name given twice in one object: Foundation silently keeps the first, while a proxy or
+    /// a client's parser may keep the last, so the document means different things to each.
+    case duplicateName(String)
+    /// `[1,]` or `{"a":1,}`, which Foundation accepts.
+    case trailingComma
+}
+
+/// The first ``JSONLeniency`` in text the JSON decoder has accepted (so otherwise well-formed), or `nil`.
+func firstLeniency(in json: some Collection<UInt8>) -> JSONLeniency? {
     let bytes = Array(json)
     var scopes: [Set<String>?] = []  // one per open object (its names so far) or array (nil)
     var expectingName = false
+    var previous: UInt8 = 0  // the last byte outside strings that isn't whitespace
     var index = 0
     while index < bytes.count {
-        switch bytes[index] {
+        let byte = bytes[index]
+        switch byte {
         case UInt8(ascii: "\""):
             var end = index + 1
             var hasEscape = false
@@ -104,7 +120,7 @@ func firstDuplicateKey(in json: some Collection<UInt8>) -> String? {
                 let raw = String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
                 // `"a\u0062"` and `"ab"` are the same name.
                 let name = hasEscape ? (try? JSONDecoder().decode(String.self, from: Data(bytes[index...end]))) ?? raw : raw
-                if scopes[top]?.insert(name).inserted == false { return name }  // in place: no copy per name
+                if scopes[top]?.insert(name).inserted == false { return .duplicateName(name) }  // in place: no copy per name
                 expectingName = false
             }
             index = end
@@ -115,6 +131,7 @@ func firstDuplicateKey(in json: some Collection<UInt8>) -> String? {
             scopes.append(nil)
             expectingName = false
         case UInt8(ascii: "}"), UInt8(ascii: "]"):
+            if previous == UInt8(ascii: ",") { return .trailingComma }
             _ = scopes.popLast()
             expectingName = false
         case UInt8(ascii: ","):
@@ -122,6 +139,7 @@ func firstDuplicateKey(in json: some Collection<UInt8>) -> String? {
         default:
             break
         }
+        if ![UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(byte) { previous = byte }
         index += 1
     }
     return nil

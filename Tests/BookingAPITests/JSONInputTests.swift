@@ -84,7 +84,10 @@ import Testing
     }
 
     @Test func duplicateNamesAreFoundInAnyObjectAndOnlyThere() {
-        func duplicate(_ json: String) -> String? { firstDuplicateKey(in: Array(json.utf8)) }
+        func duplicate(_ json: String) -> String? {
+            if case .duplicateName(let name)? = firstLeniency(in: Array(json.utf8)) { return name }
+            return nil
+        }
         #expect(duplicate(#"{"a":1,"a":2}"#) == "a")
         #expect(duplicate(#"{"a":1,"b":{"c":1,"c":2}}"#) == "c")
         #expect(duplicate(#"{"ab":1,"a\u0062":2}"#) == "ab", "escapes are decoded before comparing")
@@ -107,6 +110,17 @@ import Testing
             #expect(Self.message { try input.integer(name, in: 1...10) } == "\(name) must be a whole number from 1 to 10")
             #expect(Self.message { try input.optionalPrice(name) }?.contains("\(name) must be a number") == true)
             #expect(Self.message { try input.optionalString(name, length: 0...10) } == "\(name) must be a string, not a number")
+        }
+    }
+
+    @Test func trailingCommasAreFoundThoughFoundationTakesThem() throws {
+        // The reason for the check: Foundation's decoder accepts these.
+        #expect(throws: Never.self) { try JSONDecoder().decode(JSONValue.self, from: Data(#"{"a":[1,],}"#.utf8)) }
+        for json in [#"{"a":1,}"#, #"[1,]"#, #"{"a":[1, ]}"#, "{\"a\":{\"b\":1,\n}}"] {
+            #expect(firstLeniency(in: Array(json.utf8)) == .trailingComma, "\(json)")
+        }
+        for json in [#"{"a":",}"}"#, #"{"a":[1],"b":"]"}"#, #"[",]"]"#, #"{}"#, #"[]"#] {
+            #expect(firstLeniency(in: Array(json.utf8)) == nil, "\(json)")
         }
     }
 }

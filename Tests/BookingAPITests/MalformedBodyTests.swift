@@ -31,7 +31,7 @@ import Testing
         let created = try await api.call(
             .post, "/api/sessions", token: host,
             json: #"{"title":"Yoga","start_time":"2099-05-01T07:00:00Z","end_time":"2099-05-01T08:00:00Z","capacity":5}"#)
-        let session = try #require(created["session_id"] as? Int, created.text)
+        let session = try #require(created["session_id"] as? Int, "\(created.text)")
         let sessionFields: [(String, Kind, Bool, String)] = [
             ("title", .string, true, #""Dawn yoga""#), ("description", .string, false, #""Bring a mat""#),
             ("session_type", .string, false, #""retreat""#), ("start_time", .time, true, #""2099-06-01T07:00:00Z""#),
@@ -45,7 +45,7 @@ import Testing
                     ("email", .string, true, #""new@example.com""#), ("password", .string, true, #""a long enough passphrase""#),
                     ("name", .string, true, #""New Person""#), ("role", .string, false, #""user""#), ("bio", .string, false, #""Hi""#),
                     ("specialization", .string, false, #""Yoga""#),
-                ].map { ($0.0, $0.1, $0.2, $0.3) }),
+                ]),
             Route(
                 method: .post, uri: "/api/auth/login",
                 fields: [("email", .string, true, #""guest@example.com""#), ("password", .string, true, #""a long enough passphrase""#)]),
@@ -62,7 +62,7 @@ import Testing
 
     static func head(_ api: APIClient) async throws -> Int {
         let health = try await api.call(.get, "/health")
-        return try #require((health["store"] as? [String: Any])?["last_position"] as? Int, health.text)
+        return try #require((health["store"] as? [String: Any])?["last_position"] as? Int, "\(health.text)")
     }
 
     /// Sends `body` raw and expects `status` with a JSON `{"error": "..."}` body; returns the message.
@@ -111,7 +111,7 @@ import Testing
         // The malformed variants below are derived from these: they must work, or the tests prove nothing.
         try await withLiveApplication(APIFlowTests.noLimits) { client in
             let api = APIClient(client: client)
-            for route in try await routes(api) where route.uri != "/api/auth/google" {
+            for route in try await Self.routes(api) where route.uri != "/api/auth/google" {
                 let reply = try await api.call(route.method, route.uri, token: route.token, json: route.body())
                 #expect((200..<300).contains(reply.status.code), "\(route): \(reply.text)")
             }
@@ -163,9 +163,14 @@ import Testing
             try await Self.expect(api, route, "{\"a\":\"" + String(repeating: "y", count: 2 << 20) + "\"}", status: .contentTooLarge)
             for field in route.fields {
                 // A 60 KiB string in each field, and a 400-digit number: each refused naming the field.
-                try await Self.expect(
-                    api, route, route.body(replacing: field.name, with: "\"" + String(repeating: "z", count: 60 * 1024) + "\""),
-                    mentioning: field.name)
+                let huge = "\"" + String(repeating: "z", count: 60 * 1024) + "\""
+                if route.uri == "/api/auth/login" && field.name == "password" {
+                    // Login doesn't bound a password's length (accounts made under older rules must still
+                    // sign in): a long one is merely wrong. With an unknown e-mail nothing is recorded.
+                    try await Self.expect(api, route, #"{"email":"nobody@example.com","password":\#(huge)}"#, status: .unauthorized)
+                } else {
+                    try await Self.expect(api, route, route.body(replacing: field.name, with: huge), mentioning: field.name)
+                }
                 try await Self.expect(api, route, route.body(replacing: field.name, with: "9" + String(repeating: "0", count: 399)), mentioning: field.name)
                 try await Self.expect(api, route, route.body(replacing: field.name, with: "-1e999999"), mentioning: field.name)
             }
@@ -174,15 +179,17 @@ import Testing
 
     @Test func deeplyNestedBodiesAre4xxWithoutCrashing() async throws {
         try await Self.onEveryRoute { api, route in
-            // 100,000 levels is over the size limit; 12,000 is under it and reaches the parser.
-            for depth in [100_000, 12_000] {
-                let status: HTTPResponse.Status = depth * 5 > 64 * 1024 ? .contentTooLarge : .badRequest
-                try await Self.expect(api, route, String(repeating: "[", count: depth) + String(repeating: "]", count: depth), status: depth * 2 > 64 * 1024 ? .contentTooLarge : .badRequest)
-                try await Self.expect(api, route, String(repeating: "[", count: depth), status: depth > 64 * 1024 ? .contentTooLarge : .badRequest)
+            func status(_ body: String) -> HTTPResponse.Status { body.utf8.count > 64 * 1024 ? .contentTooLarge : .badRequest }
+            // 100,000 levels is over the size limit (413, never parsed); 10,000 is under it and reaches the parser.
+            for depth in [100_000, 10_000] {
+                let arrays = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+                let openers = String(repeating: "[", count: depth)
                 let objects = String(repeating: #"{"a":"#, count: depth) + "1" + String(repeating: "}", count: depth)
-                try await Self.expect(api, route, objects, status: status)
                 let inField = route.body(replacing: route.fields[0].name, with: String(repeating: "[", count: depth / 2) + String(repeating: "]", count: depth / 2))
-                try await Self.expect(api, route, inField, status: inField.utf8.count > 64 * 1024 ? .contentTooLarge : .badRequest)
+                for body in [arrays, openers, objects, inField] {
+                    try await Self.expect(api, route, body, status: status(body))
+                }
+                #expect(status(objects) == (depth == 100_000 ? .contentTooLarge : .badRequest), "the sizes test what they say")
             }
             // Shallow enough for the JSON parser, still the wrong type: named.
             let nested = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
@@ -193,32 +200,36 @@ import Testing
     @Test func invalidUTF8AndNULBytesAre400() async throws {
         try await Self.onEveryRoute { api, route in
             let badSequences: [[UInt8]] = [[0xFF], [0xC3, 0x28], [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0xF8, 0x88, 0x80, 0x80, 0x80], [0xE2, 0x82]]
-            guard let stringField = route.fields.first(where: { $0.kind == .string }) else { return }
-            let (before, after) = {
-                let marker = "\u{1}MARK\u{1}"
-                let text = route.body(replacing: stringField.name, with: "\"abc\(marker)def\"")
-                let parts = text.components(separatedBy: marker)
-                return (Array(parts[0].utf8), Array(parts[1].utf8))
-            }()
+            // Inside a string: the first string field, else a string in place of the first field.
+            let field = route.fields.first(where: { $0.kind == .string }) ?? route.fields[0]
+            let marker = "\u{1}MARK\u{1}"
+            let parts = route.body(replacing: field.name, with: "\"abc\(marker)def\"").components(separatedBy: marker)
+            let (before, after) = (Array(parts[0].utf8), Array(parts[1].utf8))
             for bad in badSequences {
                 try await Self.expect(api, route, body: before + bad + after)  // inside a string
                 try await Self.expect(api, route, body: bad + Array(route.body().utf8))  // a bare byte before the object
                 try await Self.expect(api, route, body: Array(route.body().utf8.dropLast()) + bad + [UInt8(ascii: "}")])  // between members
             }
-            // A raw NUL inside a string, and as a bare byte.
+            // A raw NUL inside a string, and as a bare byte after the object.
             try await Self.expect(api, route, body: before + [0] + after)
             try await Self.expect(api, route, body: Array(route.body().utf8) + [0])
+            // UTF-16 and UTF-32 without a byte-order mark (Foundation would guess and read them).
+            try await Self.expect(api, route, body: route.body().utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+            try await Self.expect(api, route, body: route.body().unicodeScalars.flatMap { [UInt8($0.value & 0xFF), 0, 0, 0] })
             // UTF-16 is not UTF-8.
             try await Self.expect(api, route, body: [0xFF, 0xFE] + route.body().utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
         }
     }
 
-    @Test func duplicateKeysAndByteOrderMarksAre400() async throws {
+    @Test func duplicateKeysTrailingCommasAndByteOrderMarksAre400() async throws {
         try await Self.onEveryRoute { api, route in
             // Which of two values counts is parser-dependent; a proxy and we could disagree. Refused.
             let first = route.fields[0]
             let duplicated = "{\"\(first.name)\":\(first.valid)," + route.body().dropFirst()
             try await Self.expect(api, route, duplicated, mentioning: first.name)
+            // Trailing commas, which Foundation's decoder would take.
+            try await Self.expect(api, route, String(route.body().dropLast()) + ",}", mentioning: "trailing comma")
+            try await Self.expect(api, route, route.body(replacing: first.name, with: "[\(first.valid),]"), mentioning: "trailing comma")
             // RFC 8259 §8.1: JSON text is UTF-8 without a byte-order mark.
             try await Self.expect(api, route, body: [0xEF, 0xBB, 0xBF] + Array(route.body().utf8))
         }

@@ -30,13 +30,13 @@ import Testing
 
     static func head(_ api: APIClient) async throws -> Int {
         let health = try await api.call(.get, "/health")
-        return try #require((health["store"] as? [String: Any])?["last_position"] as? Int, health.text)
+        return try #require((health["store"] as? [String: Any])?["last_position"] as? Int, "\(health.text)")
     }
 
     /// The cursor, read without moving it (an ack of 0 never moves it back).
     static func cursor(_ api: APIClient, _ host: String) async throws -> Int {
         let reply = try await api.call(.post, "/api/notifications/ack", token: host, json: #"{"position":0}"#)
-        return try #require(reply["acknowledged_position"] as? Int, reply.text)
+        return try #require(reply["acknowledged_position"] as? Int, "\(reply.text)")
     }
 
     static func text(_ bytes: [UInt8], fin: Bool = true, opcode: WebSocketOpcode = .text) -> WebSocketOutboundWriter.OutboundFrame {
@@ -73,6 +73,7 @@ import Testing
                 (#"{"type":"ack","position":\#(position),"x":\#(deepObject)}"#, nil),
                 // Ambiguous: which position counts would depend on the parser.
                 (#"{"type":"ack","position":0,"position":\#(position)}"#, "position"),
+                (#"{"type":"ack","position":\#(position),}"#, nil), (#"{"type":"ack","position":\#(position),"x":[1,]}"#, nil),
                 // A NUL and other control bytes are valid UTF-8 but not valid JSON outside an escape.
                 ("{\"type\":\"ack\u{0}\",\"position\":\(position)}", nil), ("{\"type\":\"ack\",\"position\":\(position)}\u{0}", nil),
             ]

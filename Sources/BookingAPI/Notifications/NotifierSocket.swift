@@ -136,12 +136,13 @@ struct NotifierSocket: Sendable {
     }
 
     private func reply(to text: String, facilitatorID: UserID) async -> String {
+        let leniency = firstLeniency(in: text.utf8)
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), case .object(let object) = value,
-            case .string(let type)? = object["type"]
+            case .string(let type)? = object["type"], leniency != .trailingComma
         else {
             return Self.error(#"Messages must be JSON objects like {"type":"ack","position":N}"#)
         }
-        if let name = firstDuplicateKey(in: text.utf8) { return Self.error("\(name) is given more than once") }
+        if case .duplicateName(let name) = leniency { return Self.error("\(name) is given more than once") }
         guard type == "ack" else { return Self.error("Unknown message type; the server accepts only \"ack\"") }
         do {
             let position = try JSONFields(object).integer("position", in: 0...Int64.max)
