@@ -94,9 +94,9 @@ import Testing
 
     @Test func hugeLinesAreRefusedNotImportedInPart() async throws {
         var lines = try Self.goldenLines()
-        // A 10 MB name in an otherwise well-formed last event: it decodes, but its hash can't match.
+        // A 10 MB actor in an otherwise well-formed last event: it decodes, but its hash can't match.
         let huge = String(repeating: "n", count: 10 << 20)
-        lines[lines.count - 1] = try Self.replacing(#""name":""#, with: #""name":"\#(huge)"#, in: lines[lines.count - 1])
+        lines[lines.count - 1] = try Self.replacing(#""actor":""#, with: #""actor":"\#(huge)"#, in: lines[lines.count - 1])
         try await Self.expectRefused(Self.file(lines), line: lines.count, "hash")
         // 10 MB of garbage on a line of its own.
         var garbage = try Self.goldenLines()
