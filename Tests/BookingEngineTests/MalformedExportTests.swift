@@ -188,6 +188,10 @@ import Testing
         try await Self.expectRefused(Self.file(repeated), line: 17, "position")
         // A second export appended to the first: line count+1 starts again at position 1.
         try await Self.expectRefused(Self.file(lines + lines), line: count + 1, "position")
+        // An idempotency key reused by a later, separate request (the log would answer "duplicate").
+        var reusedKey = lines
+        reusedKey[17] = try Self.replacing(#""idempotency_key":"key-7""#, with: #""idempotency_key":"key-3""#, in: lines[17])
+        try await Self.expectRefused(Self.file(reusedKey), line: 18, "idempotency key")
         // Starting mid-log (an `export --from 5`) can't be imported into an empty store.
         try await Self.expectRefused(Self.file(Array(lines.dropFirst(4))), line: 1, "position")
     }
