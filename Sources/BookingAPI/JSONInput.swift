@@ -66,9 +66,7 @@ func jsonObject(from request: Request, context: some RequestContext) async throw
         throw APIError(.contentTooLarge, "Request body too large (limit \(context.maxUploadSize / 1024) KiB)")
     }
     let bytes = buffer.readableBytesView
-    // JSON between systems is UTF-8 without a byte-order mark (RFC 8259 §8.1). Foundation also skips a
-    // BOM and reads UTF-16 and UTF-32 (told apart by their NUL bytes, which UTF-8 JSON never has).
-    guard !bytes.starts(with: [0xEF, 0xBB, 0xBF]), !bytes.contains(0), String(validating: bytes, as: UTF8.self) != nil else {
+    guard isUTF8JSONText(bytes) else {
         throw APIError.badRequest("Request body is not valid JSON (it must be UTF-8, without a byte-order mark)")
     }
     let value: JSONValue
@@ -84,6 +82,13 @@ func jsonObject(from request: Request, context: some RequestContext) async throw
     case nil: break
     }
     return JSONFields(fields)
+}
+
+/// Whether `bytes` are encoded as JSON between systems must be (RFC 8259 §8.1): UTF-8 without a
+/// byte-order mark. Foundation's decoder also skips a BOM and reads UTF-16 and UTF-32, which it tells
+/// apart by their NUL bytes (UTF-8 JSON never has one: not even in a string, where it must be escaped).
+func isUTF8JSONText(_ bytes: some Collection<UInt8>) -> Bool {
+    !bytes.starts(with: [0xEF, 0xBB, 0xBF]) && !bytes.contains(0) && String(validating: bytes, as: UTF8.self) != nil
 }
 
 /// What Foundation's JSON decoder lets through that JSON (RFC 8259) does not.

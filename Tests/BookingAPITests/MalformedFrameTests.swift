@@ -76,6 +76,10 @@ import Testing
                 (#"{"type":"ack","position":\#(position),}"#, nil), (#"{"type":"ack","position":\#(position),"x":[1,]}"#, nil),
                 // A NUL and other control bytes are valid UTF-8 but not valid JSON outside an escape.
                 ("{\"type\":\"ack\u{0}\",\"position\":\(position)}", nil), ("{\"type\":\"ack\",\"position\":\(position)}\u{0}", nil),
+                // A byte-order mark, and UTF-16 and UTF-32 (valid UTF-8 too: ASCII and NULs), which Foundation would read.
+                ("\u{FEFF}{\"type\":\"ack\",\"position\":\(position)}", nil),
+                (String(decoding: #"{"type":"ack","position":\#(position)}"#.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }, as: UTF8.self), nil),
+                (String(decoding: #"{"type":"ack","position":\#(position)}"#.utf8.flatMap { [0, 0, 0, $0] }, as: UTF8.self), nil),
             ]
             try await notifierSocket(client, token: host) { inbound, outbound in
                 let replayed = try object(await inbound.next(), "the booking notification")
