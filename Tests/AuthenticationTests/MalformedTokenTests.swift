@@ -91,8 +91,9 @@ import Testing
         }
         // Foundation's decoder takes a trailing comma; the token is refused all the same (no alg, no claims).
         let comma = Array(#"{"a":1,}"#.utf8)
-        #expect(await reason(TokenForge.token(headerJSON: comma, payloadJSON: payload, signature: .hmacSHA256(AccessTokensTests.secret)), tokens) != nil)
-        #expect(await reason(TokenForge.token(headerJSON: header, payloadJSON: comma, signature: .hmacSHA256(AccessTokensTests.secret)), tokens) != nil)
+        let signature = TokenForge.Signature.hmacSHA256(AccessTokensTests.secret)
+        #expect(await reason(TokenForge.token(headerJSON: comma, payloadJSON: payload, signature: signature), tokens) != nil)
+        #expect(await reason(TokenForge.token(headerJSON: header, payloadJSON: comma, signature: signature), tokens) != nil)
     }
 
     @Test func hugeTokensAndClaimsAreRefused() async throws {
@@ -134,7 +135,8 @@ import Testing
         #expect(await reason(TokenForge.token(headerJSON: header, payloadJSON: payload, signature: signature), tokens) == .tooDeeplyNested)
         let deepHeader = Array(#"{"alg":"HS256","typ":"JWT","x":\#(deepObject)}"#.utf8)
         #expect(
-            await reason(TokenForge.token(headerJSON: deepHeader, payloadJSON: TokenForge.json(AccessTokensTests.validClaims()), signature: signature), tokens)
+            await reason(
+                TokenForge.token(headerJSON: deepHeader, payloadJSON: TokenForge.json(AccessTokensTests.validClaims()), signature: signature), tokens)
                 == .tooDeeplyNested)
         // Unbalanced: only openers, as deep as the size limit allows.
         let openers = Array(String(repeating: "[", count: 5_000).utf8)
@@ -231,7 +233,10 @@ import Testing
             for cut in [1, 4, 100, 300] {
                 await #expect(throws: GoogleTokenError.self) { _ = try await verifier.verify(String(token.dropLast(cut))) }
             }
-            for junk in [String(repeating: "A", count: 1 << 20), "\u{0}", "é.é.é", token + "\u{FF}", token.replacingOccurrences(of: ".", with: "..")] {
+            let junks = [
+                String(repeating: "A", count: 1 << 20), "\u{0}", "é.é.é", token + "\u{FF}", token.replacingOccurrences(of: ".", with: ".."),
+            ]
+            for junk in junks {
                 await #expect(throws: GoogleTokenError.self) { _ = try await verifier.verify(junk) }
             }
             #expect(endpoint.requestCount == fetches, "garbage never triggers a key fetch")
@@ -246,7 +251,8 @@ import Testing
             for reply in replies {
                 endpoint.serve { $0 = reply }
                 // Signed now: the clock jumps a day per reply, past any cached key.
-                let token = try await GoogleIDTokenVerifierTests.sign(GoogleIDTokenVerifierTests.claims(at: Int64(clock.date.timeIntervalSince1970 * 1000)))
+                let now = Int64(clock.date.timeIntervalSince1970 * 1000)
+                let token = try await GoogleIDTokenVerifierTests.sign(GoogleIDTokenVerifierTests.claims(at: now))
                 let preview = reply.rawBody.map { "\($0.count) raw bytes" } ?? String(reply.body.prefix(80))
                 do throws(GoogleTokenError) {
                     let claims = try await verifier.verify(token)
@@ -299,7 +305,8 @@ import Testing
             with("n", ""), with("n", "!!!!"), with("n", "AA"), with("n", "é" + n), with("n", n + "!"), with("n", String(n.prefix(n.count / 2))),
             with("n", String(n.dropLast(1))), with("n", n + "AAAA"),  // another modulus: 24 more bits
             with("n", String(repeating: "_", count: 200_000)),  // a 1.2 Mbit modulus
-            with("e", ""), with("e", "AA"), with("e", "AQ"), with("e", "Aw"), with("e", "!"), with("e", "AQAB" + String(repeating: "A", count: 40_000)),
+            with("e", ""), with("e", "AA"), with("e", "AQ"), with("e", "Aw"), with("e", "!"),
+            with("e", "AQAB" + String(repeating: "A", count: 40_000)),
             with("e", String(repeating: "_", count: 1_000)),
         ]
         try await expectEveryReplyRefused(replies)
@@ -307,8 +314,10 @@ import Testing
 
     @Test func hugeNestedAndNonUTF8KeySetsAreKeysUnavailable() async throws {
         let good = try GoogleIDTokenVerifierTests.key1JWKS()
-        let nested = #"{"keys":[{"kty":"RSA","kid":"key-1","x":"# + String(repeating: #"{"a":"#, count: 20_000) + "1" + String(repeating: "}", count: 20_000) + "}]}"
-        let garbageKeys = "{\"keys\":[" + Array(repeating: #"{"kty":"RSA","kid":"k","n":"AQAB","e":"AQAB"}"#, count: 4_000).joined(separator: ",") + "]}"
+        let deep = String(repeating: #"{"a":"#, count: 20_000) + "1" + String(repeating: "}", count: 20_000)
+        let nested = #"{"keys":[{"kty":"RSA","kid":"key-1","x":"# + deep + "}]}"
+        let garbageKey = #"{"kty":"RSA","kid":"k","n":"AQAB","e":"AQAB"}"#
+        let garbageKeys = "{\"keys\":[" + Array(repeating: garbageKey, count: 4_000).joined(separator: ",") + "]}"
         let keyBytes = Array(good.utf8)
         let kid = try #require(good.range(of: #""kid":"key-"#))
         let kidEnd = good.distance(from: good.startIndex, to: kid.upperBound)

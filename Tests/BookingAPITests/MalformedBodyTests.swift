@@ -82,7 +82,8 @@ import Testing
         #expect(reply.0 == status, "\(route) \(preview): \(reply.1.prefix(300))", sourceLocation: sourceLocation)
         let object = try? JSONSerialization.jsonObject(with: Data(reply.1.utf8)) as? [String: Any]
         let message = object?["error"] as? String
-        #expect(message != nil && object?.count == 1, "\(route) \(preview): not an error body: \(reply.1.prefix(300))", sourceLocation: sourceLocation)
+        #expect(
+            message != nil && object?.count == 1, "\(route) \(preview): not an error body: \(reply.1.prefix(300))", sourceLocation: sourceLocation)
         if let mentioning {
             #expect(message?.contains(mentioning) == true, "\(route) \(preview): \(reply.1.prefix(300))", sourceLocation: sourceLocation)
         }
@@ -171,7 +172,8 @@ import Testing
                 } else {
                     try await Self.expect(api, route, route.body(replacing: field.name, with: huge), mentioning: field.name)
                 }
-                try await Self.expect(api, route, route.body(replacing: field.name, with: "9" + String(repeating: "0", count: 399)), mentioning: field.name)
+                let digits = "9" + String(repeating: "0", count: 399)
+                try await Self.expect(api, route, route.body(replacing: field.name, with: digits), mentioning: field.name)
                 try await Self.expect(api, route, route.body(replacing: field.name, with: "-1e999999"), mentioning: field.name)
             }
         }
@@ -185,7 +187,8 @@ import Testing
                 let arrays = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
                 let openers = String(repeating: "[", count: depth)
                 let objects = String(repeating: #"{"a":"#, count: depth) + "1" + String(repeating: "}", count: depth)
-                let inField = route.body(replacing: route.fields[0].name, with: String(repeating: "[", count: depth / 2) + String(repeating: "]", count: depth / 2))
+                let halfDeep = String(repeating: "[", count: depth / 2) + String(repeating: "]", count: depth / 2)
+                let inField = route.body(replacing: route.fields[0].name, with: halfDeep)
                 for body in [arrays, openers, objects, inField] {
                     try await Self.expect(api, route, body, status: status(body))
                 }
