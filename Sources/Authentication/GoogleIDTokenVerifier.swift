@@ -369,7 +369,7 @@ public actor GoogleIDTokenVerifier {
         var seen = Set<String>()
         var skipped = 0
         for jwk in document.keys {
-            guard jwk.kty == "RSA", jwk.alg == nil || jwk.alg == Self.algorithm, jwk.use == nil || jwk.use == "sig",
+            guard !jwk.isMalformed, jwk.kty == "RSA", jwk.alg == nil || jwk.alg == Self.algorithm, jwk.use == nil || jwk.use == "sig",
                 let kid = jwk.kid, !kid.isEmpty, !seen.contains(kid), let n = jwk.n, let e = jwk.e,
                 let key = try? JWTKit.Insecure.RSA.PublicKey(modulus: n, exponent: e)
             else {
@@ -619,8 +619,9 @@ private struct JWKSDocument: Decodable {
     let keys: [LenientJWK]
 }
 
-/// One JWK with every member optional and wrongly typed members treated as absent, so one odd key
-/// does not make the whole set unreadable.
+/// One JWK with every member optional, decoded without throwing, so one odd key does not make the
+/// whole set unreadable. A member of the wrong type marks the key malformed (and it is skipped):
+/// treated as absent, an `"alg": ["RS512"]` or `"use": 1` would pass the "absent or RS256/sig" check.
 private struct LenientJWK: Decodable {
     let kty: String?
     let kid: String?
@@ -628,16 +629,26 @@ private struct LenientJWK: Decodable {
     let use: String?
     let n: String?
     let e: String?
+    let isMalformed: Bool
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: JSONKey.self)
-        func string(_ name: String) -> String? { try? container.decodeIfPresent(String.self, forKey: JSONKey(name)) }
+        var isMalformed = false
+        func string(_ name: String) -> String? {
+            do {
+                return try container.decodeIfPresent(String.self, forKey: JSONKey(name))
+            } catch {
+                isMalformed = true
+                return nil
+            }
+        }
         kty = string("kty")
         kid = string("kid")
         alg = string("alg")
         use = string("use")
         n = string("n")
         e = string("e")
+        self.isMalformed = isMalformed
     }
 }
 

@@ -23,9 +23,12 @@ public func buildApplication(
     let (router, _, notifier) = try await makeRoutes(
         configuration: configuration, secrets: secrets, service: service, sideEffects: sideEffects, logger: logger)
     // HTTP/1.1 with the notifier's WebSocket upgrade; every other request goes to the router.
+    // validateUTF8: a text message that is not UTF-8 fails the connection with 1007 (RFC 6455 §8.1).
+    // Unvalidated, the library repairs it to U+FFFD and an ack with a stray byte would still count.
     let webSocket = WebSocketServerConfiguration(
         maxFrameSize: configuration.notifier.maxInboundFrameBytes,
-        autoPing: .enabled(timePeriod: .seconds(configuration.notifier.pingIntervalSeconds)))
+        autoPing: .enabled(timePeriod: .seconds(configuration.notifier.pingIntervalSeconds)),
+        validateUTF8: true)
     var application = Application(
         router: router,
         server: .http1WebSocketUpgrade(configuration: .init(http1: .init(), ws: webSocket)) { head, channel, logger in

@@ -12,6 +12,9 @@ enum JSONValue: Decodable, Equatable {
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
+    /// A number that is valid JSON but beyond what `Decimal` holds (400 digits, `1e400`, `1e-400`).
+    /// Kept, rather than failing the whole document, so the field that got it is the one named.
+    case numberOutOfRange
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -21,12 +24,21 @@ enum JSONValue: Decodable, Equatable {
             self = .bool(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
-        } else if let value = try? container.decode(Decimal.self) {
-            self = .number(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            do {
+                self = .number(try container.decode(Decimal.self))
+                return
+            } catch DecodingError.typeMismatch {
+                // Not a number: an array or an object.
+            } catch {
+                self = .numberOutOfRange
+                return
+            }
+            if let value = try? container.decode([JSONValue].self) {
+                self = .array(value)
+            } else {
+                self = .object(try container.decode([String: JSONValue].self))
+            }
         }
     }
 
@@ -34,7 +46,7 @@ enum JSONValue: Decodable, Equatable {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
-        case .number: "a number"
+        case .number, .numberOutOfRange: "a number"
         case .string: "a string"
         case .array: "an array"
         case .object: "an object"
@@ -53,14 +65,89 @@ func jsonObject(from request: Request, context: some RequestContext) async throw
     } catch {
         throw APIError(.contentTooLarge, "Request body too large (limit \(context.maxUploadSize / 1024) KiB)")
     }
+    let bytes = buffer.readableBytesView
+    guard isUTF8JSONText(bytes) else {
+        throw APIError.badRequest("Request body is not valid JSON (it must be UTF-8, without a byte-order mark)")
+    }
     let value: JSONValue
     do {
-        value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+        value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
     } catch {
         throw APIError.badRequest("Request body is not valid JSON")
     }
     guard case .object(let fields) = value else { throw APIError.badRequest("Request body must be a JSON object") }
+    switch firstLeniency(in: bytes) {
+    case .duplicateName(let name): throw APIError.badRequest("\(name) is given more than once")
+    case .trailingComma: throw APIError.badRequest("Request body is not valid JSON (a trailing comma)")
+    case nil: break
+    }
     return JSONFields(fields)
+}
+
+/// Whether `bytes` are encoded as JSON between systems must be (RFC 8259 §8.1): UTF-8 without a
+/// byte-order mark. Foundation's decoder also skips a BOM and reads UTF-16 and UTF-32, which it tells
+/// apart by their NUL bytes (UTF-8 JSON never has one: not even in a string, where it must be escaped).
+func isUTF8JSONText(_ bytes: some Collection<UInt8>) -> Bool {
+    !bytes.starts(with: [0xEF, 0xBB, 0xBF]) && !bytes.contains(0) && String(validating: bytes, as: UTF8.self) != nil
+}
+
+/// What Foundation's JSON decoder lets through that JSON (RFC 8259) does not.
+enum JSONLeniency: Equatable {
+    /// A member name given twice in one object: Foundation silently keeps the first, while a proxy or
+    /// a client's parser may keep the last, so the document means different things to each.
+    case duplicateName(String)
+    /// `[1,]` or `{"a":1,}`, which Foundation accepts.
+    case trailingComma
+}
+
+/// The first ``JSONLeniency`` in text the JSON decoder has accepted (so otherwise well-formed), or `nil`.
+func firstLeniency(in json: some Collection<UInt8>) -> JSONLeniency? {
+    let bytes = Array(json)
+    var scopes: [Set<String>?] = []  // one per open object (its names so far) or array (nil)
+    var expectingName = false
+    var previous: UInt8 = 0  // the last byte outside strings that isn't whitespace
+    var index = 0
+    while index < bytes.count {
+        let byte = bytes[index]
+        switch byte {
+        case UInt8(ascii: "\""):
+            var end = index + 1
+            var hasEscape = false
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+                if bytes[end] == UInt8(ascii: "\\") {
+                    hasEscape = true
+                    end += 2
+                } else {
+                    end += 1
+                }
+            }
+            if expectingName, let top = scopes.indices.last, scopes[top] != nil, end < bytes.count {
+                let raw = String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
+                // `"a\u0062"` and `"ab"` are the same name.
+                let name = hasEscape ? (try? JSONDecoder().decode(String.self, from: Data(bytes[index...end]))) ?? raw : raw
+                if scopes[top]?.insert(name).inserted == false { return .duplicateName(name) }  // in place: no copy per name
+                expectingName = false
+            }
+            index = end
+        case UInt8(ascii: "{"):
+            scopes.append([])
+            expectingName = true
+        case UInt8(ascii: "["):
+            scopes.append(nil)
+            expectingName = false
+        case UInt8(ascii: "}"), UInt8(ascii: "]"):
+            if previous == UInt8(ascii: ",") { return .trailingComma }
+            _ = scopes.popLast()
+            expectingName = false
+        case UInt8(ascii: ","):
+            if case .some(.some) = scopes.last { expectingName = true }
+        default:
+            break
+        }
+        if ![UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(byte) { previous = byte }
+        index += 1
+    }
+    return nil
 }
 
 /// Typed access to a JSON object's fields; every failure is a 400 naming the field. Unknown fields are
@@ -102,10 +189,10 @@ struct JSONFields {
     /// A whole JSON number; `"5"` (a numeric string) and `5.5` are refused.
     func optionalInteger(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
         guard let raw = fields[name], raw != .null else { return nil }
+        let outOfRange = APIError.badRequest("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        if raw == .numberOutOfRange { throw outOfRange }
         guard case .number(let number) = raw else { throw wrongType(name, expected: "an integer", raw) }
-        guard number.isWholeNumber, let value = Int64(exactly: number), range.contains(value) else {
-            throw APIError.badRequest("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
+        guard number.isWholeNumber, let value = Int64(exactly: number), range.contains(value) else { throw outOfRange }
         return value
     }
 
@@ -133,11 +220,11 @@ struct JSONFields {
     /// A price as a JSON number with at most two decimals, ≥ 0, returned in minor units.
     func optionalPrice(_ name: String) throws -> Int64? {
         guard let raw = fields[name], raw != .null else { return nil }
+        let invalid = APIError.badRequest("\(name) must be a number ≥ 0 with at most 2 decimals")
+        if raw == .numberOutOfRange { throw invalid }
         guard case .number(let number) = raw else { throw wrongType(name, expected: "a number", raw) }
         let minor = number * 100
-        guard number >= 0, minor.isWholeNumber, let value = Int64(exactly: minor), value <= 100_000_000_00 else {
-            throw APIError.badRequest("\(name) must be a number ≥ 0 with at most 2 decimals")
-        }
+        guard number >= 0, minor.isWholeNumber, let value = Int64(exactly: minor), value <= 100_000_000_00 else { throw invalid }
         return value
     }
 }

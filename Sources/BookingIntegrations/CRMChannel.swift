@@ -72,13 +72,27 @@ public final class CRMChannel: DeliveryChannel {
         request.headers.add(name: "webhook-timestamp", value: String(timestamp))
         request.headers.add(name: "webhook-signature", value: signer.signature(id: id, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(bytes: body))
+        let deadline = ContinuousClock.now + configuration.requestTimeout
         do {
             let response = try await client.execute(request, timeout: configuration.requestTimeout.timeAmount, logger: logger)
-            // Drain (up to a limit) so the connection can be reused; the CRM's answer itself is not used.
-            _ = try? await response.body.collect(upTo: 64 << 10)
-            return Self.outcome(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), now: now())
+            let outcome = Self.outcome(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), now: now())
+            await Self.drain(response.body, before: deadline)
+            return outcome
         } catch {
             return .retry(after: nil, reason: Self.describe(error))
+        }
+    }
+
+    /// Reads and drops up to 64 KiB of the CRM's body, so the connection can be reused; the answer itself
+    /// is not used. Bounded by the request's deadline too: the client's timeout covers only the response
+    /// head, and a body trickled a byte at a time would otherwise hold the worker for as long as the CRM
+    /// liked. Giving up cancels the read, which closes that connection.
+    private static func drain(_ body: HTTPClientResponse.Body, before deadline: ContinuousClock.Instant) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try? await body.collect(upTo: 64 << 10) }
+            group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
+            await group.next()
+            group.cancelAll()
         }
     }
 

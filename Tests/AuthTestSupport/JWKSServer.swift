@@ -10,11 +10,14 @@ public final class JWKSEndpoint: Sendable {
     public struct Reply: Sendable {
         public var status: Int = 200
         public var body: String
+        /// Sent instead of `body` when set: for replies that are not valid UTF-8.
+        public var rawBody: [UInt8]?
         public var cacheControl: String? = "public, max-age=3600"
 
-        public init(status: Int = 200, body: String, cacheControl: String? = "public, max-age=3600") {
+        public init(status: Int = 200, body: String, rawBody: [UInt8]? = nil, cacheControl: String? = "public, max-age=3600") {
             self.status = status
             self.body = body
+            self.rawBody = rawBody
             self.cacheControl = cacheControl
         }
     }
@@ -41,7 +44,7 @@ public final class JWKSEndpoint: Sendable {
         return Response(
             status: .init(code: current.status),
             headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: current.body))
+            body: ResponseBody(byteBuffer: current.rawBody.map { ByteBuffer(bytes: $0) } ?? ByteBuffer(string: current.body))
         )
     }
 

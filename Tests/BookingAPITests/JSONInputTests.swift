@@ -82,4 +82,45 @@ import Testing
         }
         #expect(throws: (any Error).self) { try JSONDecoder().decode(JSONValue.self, from: Data([0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D])) }
     }
+
+    @Test func duplicateNamesAreFoundInAnyObjectAndOnlyThere() {
+        func duplicate(_ json: String) -> String? {
+            if case .duplicateName(let name)? = firstLeniency(in: Array(json.utf8)) { return name }
+            return nil
+        }
+        #expect(duplicate(#"{"a":1,"a":2}"#) == "a")
+        #expect(duplicate(#"{"a":1,"b":{"c":1,"c":2}}"#) == "c")
+        #expect(duplicate(#"{"ab":1,"a\u0062":2}"#) == "ab", "escapes are decoded before comparing")
+        #expect(duplicate(#"{"x":[{"a":1,"a":2}]}"#) == "a")
+        // Not duplicates: the same name in sibling or nested objects, names as values, quotes and
+        // brackets inside strings.
+        #expect(duplicate(#"{"a":{"a":1},"b":[{"a":1},{"a":2}]}"#) == nil)
+        #expect(duplicate(#"{"a":"a","b":["a","a"],"c":"\",\"a\":{"}"#) == nil)
+        #expect(duplicate(#"[{"a":1},{"a":1}]"#) == nil)
+        // Linear: 9,000 distinct names in one object.
+        let many = "{" + (0..<9_000).map { "\"k\($0)\":1" }.joined(separator: ",") + "}"
+        #expect(duplicate(many) == nil)
+        #expect(duplicate(String(many.dropLast()) + #","k8999":2}"#) == "k8999")
+    }
+
+    @Test func numbersBeyondDecimalAreKeptAndRefusedByTheirField() throws {
+        let input = try Self.fields(#"{"a": 1e400, "b": -1e400, "c": 1e-400, "d": \#("9" + String(repeating: "0", count: 399))}"#)
+        #expect(input.fields["a"] == .numberOutOfRange)
+        for name in ["a", "b", "c", "d"] {
+            #expect(Self.message { try input.integer(name, in: 1...10) } == "\(name) must be a whole number from 1 to 10")
+            #expect(Self.message { try input.optionalPrice(name) }?.contains("\(name) must be a number") == true)
+            #expect(Self.message { try input.optionalString(name, length: 0...10) } == "\(name) must be a string, not a number")
+        }
+    }
+
+    @Test func trailingCommasAreFoundThoughFoundationTakesThem() throws {
+        // The reason for the check: Foundation's decoder accepts these.
+        #expect(throws: Never.self) { try JSONDecoder().decode(JSONValue.self, from: Data(#"{"a":[1,],}"#.utf8)) }
+        for json in [#"{"a":1,}"#, #"[1,]"#, #"{"a":[1, ]}"#, "{\"a\":{\"b\":1,\n}}"] {
+            #expect(firstLeniency(in: Array(json.utf8)) == .trailingComma, "\(json)")
+        }
+        for json in [#"{"a":",}"}"#, #"{"a":[1],"b":"]"}"#, #"[",]"]"#, #"{}"#, #"[]"#] {
+            #expect(firstLeniency(in: Array(json.utf8)) == nil, "\(json)")
+        }
+    }
 }

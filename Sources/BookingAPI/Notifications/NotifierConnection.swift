@@ -9,7 +9,9 @@ import Synchronization
 /// | 1000 normal | server graceful shutdown: hummingbird-websocket 2.8.1's own shutdown handler sends it
 /// |  | before this code's 1001 can be written (the library registers first); the client resumes from its cursor |
 /// | 1001 going away | no pong within the ping interval; shutdown when the library's handler did not win |
+/// | 1002 protocol error | a continuation frame with nothing to continue, a new message inside a fragmented one (the WebSocket layer) |
 /// | 1003 unsupported data | a binary frame |
+/// | 1007 invalid payload data | a text message that is not valid UTF-8 (closed by the WebSocket layer) |
 /// | 1008 policy violation | logout (tokens revoked), token expiry, too many inbound messages |
 /// | 1009 message too big | an inbound frame over the size limit (closed by the frame decoder) |
 /// | 4000 | the socket fell more than the buffer limit behind: reconnect, the replay resumes from the cursor |

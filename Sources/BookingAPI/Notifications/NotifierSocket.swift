@@ -136,11 +136,15 @@ struct NotifierSocket: Sendable {
     }
 
     private func reply(to text: String, facilitatorID: UserID) async -> String {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), case .object(let object) = value,
-            case .string(let type)? = object["type"]
+        let leniency = firstLeniency(in: text.utf8)
+        // The WebSocket layer has checked the UTF-8; NULs (UTF-16 or UTF-32 that is also valid UTF-8) and a BOM remain.
+        guard isUTF8JSONText(text.utf8), let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
+            case .object(let object) = value,
+            case .string(let type)? = object["type"], leniency != .trailingComma
         else {
             return Self.error(#"Messages must be JSON objects like {"type":"ack","position":N}"#)
         }
+        if case .duplicateName(let name) = leniency { return Self.error("\(name) is given more than once") }
         guard type == "ack" else { return Self.error("Unknown message type; the server accepts only \"ack\"") }
         do {
             let position = try JSONFields(object).integer("position", in: 0...Int64.max)
