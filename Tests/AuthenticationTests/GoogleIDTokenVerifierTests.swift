@@ -82,9 +82,17 @@ import Testing
         cacheControl: String? = "public, max-age=3600",
         _ body: @Sendable (GoogleIDTokenVerifier, JWKSEndpoint) async throws -> Void
     ) async throws {
-        let endpoint = JWKSEndpoint(jwks: jwks, cacheControl: cacheControl)
+        try await Self.withVerifier(on: JWKSEndpoint(jwks: jwks, cacheControl: cacheControl), make: { try makeVerifier(url: $0) }, body)
+    }
+
+    /// Serves `endpoint` and runs `body` with the verifier `make` builds for its URL, shutting the
+    /// verifier down however `body` ends.
+    static func withVerifier(
+        on endpoint: JWKSEndpoint, make: @Sendable (_ jwksURL: String) throws -> GoogleIDTokenVerifier,
+        _ body: @Sendable (GoogleIDTokenVerifier, JWKSEndpoint) async throws -> Void
+    ) async throws {
         try await endpoint.run { url in
-            let verifier = try makeVerifier(url: url)
+            let verifier = try make(url)
             do {
                 try await body(verifier, endpoint)
             } catch {

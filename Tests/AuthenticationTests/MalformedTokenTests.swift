@@ -198,21 +198,16 @@ import Testing
     let clock = TestClock(secondsSince1970: Double(GoogleIDTokenVerifierTests.t0) / 1000 + 5)
 
     func withVerifier(_ reply: JWKSEndpoint.Reply, _ body: @Sendable (GoogleIDTokenVerifier, JWKSEndpoint) async throws -> Void) async throws {
-        let endpoint = JWKSEndpoint(reply)
-        try await endpoint.run { url in
-            let verifier = try GoogleIDTokenVerifier(
-                configuration: .init(
-                    clientID: GoogleIDTokenVerifierTests.clientID, jwksURL: url, connectTimeout: .seconds(2), requestTimeout: .seconds(5),
-                    minimumRefreshInterval: .seconds(30)),
-                logger: GoogleIDTokenVerifierTests.quietLogger, now: clock.now)
-            do {
-                try await body(verifier, endpoint)
-            } catch {
-                await verifier.shutdown()
-                throw error
-            }
-            await verifier.shutdown()
-        }
+        let clock = self.clock
+        try await GoogleIDTokenVerifierTests.withVerifier(
+            on: JWKSEndpoint(reply),
+            make: { url in
+                try GoogleIDTokenVerifier(
+                    configuration: .init(
+                        clientID: GoogleIDTokenVerifierTests.clientID, jwksURL: url, connectTimeout: .seconds(2), requestTimeout: .seconds(5),
+                        minimumRefreshInterval: .seconds(30)),
+                    logger: GoogleIDTokenVerifierTests.quietLogger, now: clock.now)
+            }, body)
     }
 
     @Test func truncatedAndGarbledIDTokensAreRefusedWithoutFetchingKeys() async throws {
