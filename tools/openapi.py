@@ -60,6 +60,7 @@ health = {"type": "object", "required": ["status", "store", "projection"], "prop
         "writable": {"type": "boolean", "description": "false while the last commit failed and none has succeeded since"},
         "last_failure": {"type": "string", "enum": ["out_of_space", "commit_failed"], "description": "why, while writable is false"}}},
     "projection": {"type": "object", "properties": {"position": {"type": "integer"}, "lag": {"type": "integer"}}},
+    "notifier": {"type": "object", "properties": {"sockets": {"type": "integer", "description": "open notifier WebSockets"}}},
     "side_effects": {"type": "object", "description": "Per side-effect subscriber (e.g. crm): on/off, checkpoint, backlog and dead letters",
         "additionalProperties": {"type": "object", "required": ["state", "checkpoint", "backlog", "dead_letters"], "properties": {
             "state": {"type": "string", "enum": ["on", "off"]}, "reason": {"type": "string"}, "checkpoint": {"type": "integer"},

@@ -86,7 +86,7 @@ func makeRoutes(
     router.add(middleware: rateLimits)
     let hub = try NotificationHub(service: service, configuration: configuration.notifier, logger: logger)
 
-    HealthController(service: service, sideEffects: sideEffects).register(on: router, table: &routes)
+    HealthController(service: service, sideEffects: sideEffects, notifierSockets: { hub.connectionCount }).register(on: router, table: &routes)
     MetricsController(metrics: metrics, service: service) {
         [
             ("booking_notifier_sockets", "Open notifier WebSockets", Double(hub.connectionCount)),

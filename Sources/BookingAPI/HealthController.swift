@@ -7,11 +7,15 @@ import Foundation
 import Hummingbird
 
 /// `GET /health`: whether the store is open and writable (`degraded` while commits fail, e.g. on a
-/// full disk; reads still work then), the last committed position, how far the read model trails it, and each side-effect subscriber's state (on or off, checkpoint, backlog, dead letters).
+/// full disk; reads still work then), the last committed position, how far the read model trails it,
+/// how many notifier sockets are open, and each side-effect subscriber's state (on or off, checkpoint,
+/// backlog, dead letters).
 /// Open to anyone: it reveals counts, not data.
 struct HealthController {
     let service: BookingService
     var sideEffects = SideEffects()
+    /// Open notifier WebSockets, read at each request.
+    var notifierSockets: @Sendable () -> Int = { 0 }
 
     struct Health: Encodable {
         struct Store: Encodable {
@@ -31,6 +35,9 @@ struct HealthController {
             var position: Int64
             var lag: Int64
         }
+        struct Notifier: Encodable {
+            var sockets: Int
+        }
         struct Subscriber: Encodable {
             /// `on` or `off`.
             var state: String
@@ -46,9 +53,10 @@ struct HealthController {
         var status: String
         var store: Store
         var projection: Projection
+        var notifier: Notifier
         var sideEffects: [String: Subscriber]
         enum CodingKeys: String, CodingKey {
-            case status, store, projection
+            case status, store, projection, notifier
             case sideEffects = "side_effects"
         }
     }
@@ -71,7 +79,8 @@ struct HealthController {
                 Health(
                     status: failure == nil ? "ok" : "degraded",
                     store: .init(open: true, lastPosition: head, writable: failure == nil, lastFailure: failure),
-                    projection: .init(position: position, lag: max(0, head - position)), sideEffects: subscribers))
+                    projection: .init(position: position, lag: max(0, head - position)),
+                    notifier: .init(sockets: notifierSockets()), sideEffects: subscribers))
         }
     }
 }

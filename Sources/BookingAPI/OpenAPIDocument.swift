@@ -206,6 +206,15 @@ enum OpenAPIDocument {
       },
       "Health": {
         "properties": {
+          "notifier": {
+            "properties": {
+              "sockets": {
+                "description": "open notifier WebSockets",
+                "type": "integer"
+              }
+            },
+            "type": "object"
+          },
           "projection": {
             "properties": {
               "lag": {

@@ -14,6 +14,8 @@ import Testing
                 let body = try JSONSerialization.jsonObject(with: Data(response.body.text.utf8)) as? [String: Any]
                 #expect(body?["status"] as? String == "ok")
                 #expect((body?["store"] as? [String: Any])?["last_position"] as? Int == 0)
+                #expect((body?["store"] as? [String: Any])?["writable"] as? Bool == true)
+                #expect((body?["notifier"] as? [String: Any])?["sockets"] as? Int == 0)
             }
         }
     }
