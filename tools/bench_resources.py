@@ -10,6 +10,7 @@ bytes), the outbox, and the gauges from /metrics (idempotency keys, notifier soc
 clients). Prints a Markdown table for RELIABILITY.md and the growth per 100,000 bookings.
 """
 import argparse
+import collections
 import os
 import re
 import shutil
@@ -88,10 +89,41 @@ def idle_socket(port, token):
     s.sendall((f"GET /api/notifications/ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                f"Authorization: Bearer {token}\r\n\r\n").encode())
-    head = s.recv(1024).decode(errors="replace")
+    # Take exactly the response head, so what follows (frames) can be read and parsed later.
+    peeked = s.recv(4096, socket.MSG_PEEK)
+    while b"\r\n\r\n" not in peeked:
+        peeked = s.recv(len(peeked) + 4096, socket.MSG_PEEK)
+    head = s.recv(peeked.index(b"\r\n\r\n") + 4).decode(errors="replace")
     if not head.startswith("HTTP/1.1 101"):
         sys.exit(f"idle socket upgrade refused: {head[:200]}")
     return s
+
+
+def close_code(s):
+    """Reads what the server sent on a never-read socket to the end and says how it ended: the close
+    code, "torn down" (closed without a close frame: none fits into full buffers), or "still open"."""
+    s.settimeout(10)
+    data = bytearray()
+    ending = "torn down"
+    try:
+        while chunk := s.recv(1 << 20):
+            data += chunk
+    except socket.timeout:
+        ending = "still open"
+    except ConnectionError:
+        pass
+    code, i = ending, 0
+    while i + 2 <= len(data):
+        opcode, length = data[i] & 0x0F, data[i + 1] & 0x7F
+        i += 2
+        if length == 126:
+            length, i = int.from_bytes(data[i:i + 2], "big"), i + 2
+        elif length == 127:
+            length, i = int.from_bytes(data[i:i + 8], "big"), i + 8
+        if opcode == 0x8 and length >= 2 and i + 2 <= len(data):
+            code = int.from_bytes(data[i:i + 2], "big")
+        i += length
+    return code
 
 
 def allocated(path):
@@ -197,6 +229,7 @@ def main():
             samples.append(sample(booked))
 
         first, last = samples[1], samples[-1]
+        codes = collections.Counter(close_code(s) for s in sockets)
         # Then rounds that add no data: the heap should level off.
         steady_script = write(work, "steady.lua", steady_lua(tokens, session_ids))
         steady = []
@@ -234,7 +267,8 @@ def main():
         total = sum(r for r, _, _ in steady)
         print(f"{len(steady)} rounds that write nothing ({total:,} requests: sessions page, a refused booking, own bookings): "
               f"heap {' → '.join(mb(h) for _, h, _ in steady)}; log head unchanged: {len({p for _, _, p in steady}) == 1}")
-        print(f"idle (never reading) sockets: {arguments.idle_sockets} opened, notifier holds {last['sockets']} at the end")
+        print(f"idle (never reading) sockets: {arguments.idle_sockets} opened, notifier holds {last['sockets']} at the end; "
+              f"close codes the server sent: {dict(codes)}")
         print(f"rate-limiter clients remembered: {last['limiter_clients']} (limits off in this run; bounded by capacity, see RateLimiterTests)")
     finally:
         for s in sockets:
