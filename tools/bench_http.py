@@ -23,11 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from engine_client import call, free_port, wait_ready
+from engine_client import call, free_port, metrics, wait_ready
 
 SESSIONS = 1000
 PASSWORD = "bench passphrase 1234"
@@ -227,14 +225,7 @@ def main():
 
 def writer_metrics(base):
     """The group-commit writer's counters from /metrics."""
-    with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
-        text = r.read().decode()
-    values = {}
-    for line in text.splitlines():
-        match = re.match(r"(booking_writer_\w+) ([0-9.eE+-]+)$", line)
-        if match:
-            values[match.group(1)] = float(match.group(2))
-    return values
+    return metrics(base, prefix="booking_writer_")
 
 
 def report(r, arguments, health):

@@ -19,11 +19,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
 from bench_http import DONE_LUA, lua_table, seed, write
-from engine_client import call, free_port, wait_ready
+from engine_client import free_port, metrics as gauges, wait_ready
 
 
 def bookings_lua(tokens, session_ids, threads, offsets, round_number):
@@ -151,17 +149,6 @@ def proc_status(pid):
     return values
 
 
-def gauges(base):
-    with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
-        text = r.read().decode()
-    values = {}
-    for line in text.splitlines():
-        match = re.match(r"(booking_\w+) ([0-9.eE+-]+)$", line)
-        if match:
-            values[match.group(1)] = float(match.group(2))
-    return values
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
@@ -228,7 +215,8 @@ def main():
             booked = int(gauges(base)["booking_log_head_position"]) - seeded
             samples.append(sample(booked))
 
-        first, last = samples[1], samples[-1]
+        # From the first round's sample (past seeding and start-up), unless there was only one round.
+        first, last = samples[1] if len(samples) > 2 else samples[0], samples[-1]
         codes = collections.Counter(close_code(s) for s in sockets)
         # Then rounds that add no data: the heap should level off.
         steady_script = write(work, "steady.lua", steady_lua(tokens, session_ids))
@@ -252,7 +240,7 @@ def main():
         restarted = proc_status(server.pid)
         scale = 100_000 / (last["bookings"] - first["bookings"])
         print()
-        print(f"| bookings | events | RSS | of it heap (RssAnon) | of it mapped files (RssFile: LMDB, binary) | fds | data.mdb | deliveries | outbox | idempotency keys | notifier sockets |")
+        print("| bookings | events | RSS | of it heap (RssAnon) | of it mapped files (RssFile: LMDB, binary) | fds | data.mdb | deliveries | outbox | idempotency keys | notifier sockets |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         mb = lambda b: f"{b / 1e6:,.1f} MB"
         for r in samples:

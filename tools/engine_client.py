@@ -1,5 +1,6 @@
 """Small HTTP helpers shared by the tools that drive a running engine (bench_http.py, fuzz_api.py)."""
 import json
+import re
 import socket
 import sys
 import time
@@ -27,6 +28,18 @@ def call(base, method, path, body=None, token=None, timeout=60):
             return r.status, json.loads(r.read() or b"null")
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
+
+
+def metrics(base, prefix="booking_"):
+    """The engine's unlabelled gauges from /metrics whose names start with `prefix`, as floats."""
+    with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
+        text = r.read().decode()
+    values = {}
+    for line in text.splitlines():
+        match = re.match(r"(" + prefix + r"\w+) ([0-9.eE+-]+)$", line)
+        if match:
+            values[match.group(1)] = float(match.group(2))
+    return values
 
 
 def wait_ready(url, deadline=120):

@@ -72,9 +72,7 @@ struct HealthController {
                     state: status.isOn ? "on" : "off", reason: status.reason, checkpoint: status.checkpoint,
                     backlog: status.isOn ? max(0, head - status.checkpoint) : 0, deadLetters: status.deadLetters)
             }
-            let failure: String? = service.processor.currentMetrics.lastCommitFailure.map { failure in
-                if case .outOfSpace = failure { "out_of_space" } else { "commit_failed" }
-            }
+            let failure = service.processor.currentMetrics.lastCommitFailure?.kind
             return JSONBody.response(
                 Health(
                     status: failure == nil ? "ok" : "degraded",

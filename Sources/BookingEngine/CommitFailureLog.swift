@@ -22,7 +22,7 @@ final class CommitFailureLog: Sendable {
     }
 
     func record(_ failure: CommandProcessorError) {
-        let kind = Self.kind(of: failure)
+        let kind = failure.kind
         let now = ContinuousClock.now
         let suppressedBefore: Int? = state.withLock { state in
             if state.lastKind == kind, let last = state.lastLogged, now - last < interval {
@@ -44,10 +44,5 @@ final class CommitFailureLog: Sendable {
             ? "commit failed: the event store is out of space; write requests get 503 until there is room"
             : "commit failed; the batch's callers got 503 and nothing of it was written"
         logger.error("\(advice)", metadata: metadata)
-    }
-
-    private static func kind(of failure: CommandProcessorError) -> String {
-        if case .outOfSpace = failure { return "out_of_space" }
-        return "commit_failed"
     }
 }

@@ -329,6 +329,11 @@ public enum CommandProcessorError: Error, Hashable, Sendable, CustomStringConver
     /// The log contradicted the in-memory state.
     case inconsistentLog(String)
 
+    /// `out_of_space` or `commit_failed`: the name operators see in `/health` and the log.
+    public var kind: String {
+        if case .outOfSpace = self { "out_of_space" } else { "commit_failed" }
+    }
+
     public var description: String {
         switch self {
         case .stopped: "the command processor is stopped"

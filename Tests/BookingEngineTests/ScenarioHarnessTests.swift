@@ -6,29 +6,11 @@ import Testing
 /// and restarted mid-run; every check of the harness must pass. `tools/test` installs its Python
 /// dependencies (aiosmtpd, websockets) first.
 @Suite struct ScenarioHarnessTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     @Test func shortRunWithCrashRoundsAndOutageLosesNothing() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", Self.packageRoot.appendingPathComponent("tools/harness.py").path, "--binary", EngineBinary.path,
-            "--seconds", "8", "--users", "8", "--facilitators", "3", "--crash-rounds", "2", "--outage",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        // The run takes a while: wait on a thread of its own, not on the cooperative pool other suites share.
-        let text = await withCheckedContinuation { continuation in
-            Thread {
-                let data = output.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: String(decoding: data, as: UTF8.self))
-            }.start()
-        }
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try await EngineBinary.runTool(
+            "harness.py",
+            ["--binary", EngineBinary.path, "--seconds", "8", "--users", "8", "--facilitators", "3", "--crash-rounds", "2", "--outage"])
+        #expect(status == 0, "\(text)")
         let lines = text.split(separator: "\n").map(String.init)
         #expect(!lines.contains { $0.hasPrefix("FAIL ") }, "\(text)")
         // Every check ran (a harness that stopped early must not pass for a clean one), and the
